@@ -39,7 +39,7 @@ fi
 # Restore the pinned NSwag into the git-ignored eng/codegen/node_modules when it is missing.
 if [[ ! -f "$tools/node_modules/nswag/package.json" ]] \
   || [[ "$(node -p "require('$tools/node_modules/nswag/package.json').version")" != "$(node -p "require('$tools/package.json').dependencies.nswag")" ]]; then
-  npm ci --prefix "$tools" --no-audit --no-fund --loglevel=error
+  npm ci --prefix "$tools" --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 generate() {

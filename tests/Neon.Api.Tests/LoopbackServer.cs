@@ -66,6 +66,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     private async Task LoopAsync()
     {
+        var inFlight = new List<Task>();
         while (true)
         {
             HttpListenerContext context;
@@ -75,7 +76,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
             }
             catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
             {
-                return;
+                break;
             }
 
             lock (_requests)
@@ -83,19 +84,38 @@ internal sealed class LoopbackServer : IAsyncDisposable
                 _requests.Add($"{context.Request.HttpMethod} {context.Request.Url!.PathAndQuery}");
             }
 
+            // Answer concurrently: a deliberately slow answer must not hold up the next request.
+            inFlight.Add(Task.Run(() => AnswerAsync(context)));
+        }
+
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        try
+        {
+            await _handler(context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A handler bug becomes a 599 the test fails on; a client that hung up is just gone.
             try
             {
-                await _handler(context).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // Surface handler bugs to the client as a 599 the test will fail on.
                 context.Response.StatusCode = 599;
-                context.Response.StatusDescription = e.GetType().Name;
             }
-            finally
+            catch (Exception gone) when (gone is ObjectDisposedException or HttpListenerException or InvalidOperationException)
+            {
+            }
+        }
+        finally
+        {
+            try
             {
                 context.Response.Close();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or HttpListenerException or InvalidOperationException)
+            {
             }
         }
     }
