@@ -3,8 +3,7 @@
 // compatible C#. Usage: node trim.mjs <v2.json> <out.json>. Output is deterministic.
 import fs from 'node:fs';
 
-// The operations the product calls. listProjectBranchDatabases/Roles only serve error
-// messages ("role 'x' not found; the branch has: ...").
+// The operations the product calls (see src/Neon.Api/README.md for what each is used for).
 const operationIds = [
   'getProject',
   'listProjectBranches',
@@ -168,6 +167,24 @@ const unEnum = (node) => {
 };
 unEnum(spec.paths);
 unEnum(spec.components);
+
+// 6. Required value-typed properties (booleans, numbers, timestamps) become optional, so nullable.
+//    Neon omits fields the document calls required (responses from 2024 lack branch.default,
+//    protected and state_changed_at); a non-nullable property would turn "absent" into false, 0 or
+//    0001-01-01 and write that back. References and ids stay required: absent reads as null anyway.
+const resolveSchema = (schema) => (schema && schema.$ref ? resolveSchema(resolve(schema.$ref)) : schema);
+const valueTyped = (schema) => {
+  const target = resolveSchema(schema);
+  return ['boolean', 'integer', 'number'].includes(target?.type) || (target?.type === 'string' && target.format === 'date-time');
+};
+for (const schema of Object.values(spec.components.schemas)) {
+  if (Array.isArray(schema.required) && schema.properties) {
+    schema.required = schema.required.filter((name) => !(schema.properties[name] && valueTyped(schema.properties[name])));
+    if (schema.required.length === 0) {
+      delete schema.required;
+    }
+  }
+}
 
 const used = new Set(Object.values(spec.paths).flatMap((item) => Object.values(item)).flatMap((op) => op.tags ?? []));
 spec.tags = (spec.tags ?? []).filter((tag) => used.has(tag.name));

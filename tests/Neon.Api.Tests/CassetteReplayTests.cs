@@ -72,6 +72,33 @@ public sealed class CassetteReplayTests
     }
 
     [TestMethod]
+    public void CreatedProjects_CarryTheShapesACreatedBranchReturns_AndLoseNothing()
+    {
+        // No cassette records createProjectBranch, but createProject answers with the same members
+        // (branch, endpoints, operations, roles, databases, connection_uris) plus the project.
+        var created = Cassette.LoadAll()
+            .SelectMany(c => c.Interactions)
+            .Where(i => i.Status == 201 && OpenApiRoutes.Published.Match(i.Method, RecordedResponses.RelativePath(i.Uri))?.OperationId == "createProject")
+            .ToList();
+        Assert.IsNotEmpty(created);
+
+        foreach (var interaction in created)
+        {
+            var response = JsonSerializer.Deserialize<CreatedBranchResponse>(interaction.ResponseBody!, NeonApiClient.SerializerOptions)!;
+
+            Assert.IsNotEmpty(response.Endpoints, $"{interaction}");
+            Assert.IsNotEmpty(response.Operations, $"{interaction}");
+            var undocumented = new HashSet<string>(StringComparer.Ordinal);
+            ExtensionData.Collect(response, undocumented);
+            CollectionAssert.AreEquivalent(new[] { "CreatedBranchResponse.project" }, undocumented.ToArray(), $"{interaction}: " + string.Join(", ", undocumented));
+            using var original = JsonDocument.Parse(interaction.ResponseBody!);
+            using var again = JsonDocument.Parse(JsonSerializer.Serialize(response, NeonApiClient.SerializerOptions));
+            var differences = JsonShape.Differences(original.RootElement, again.RootElement);
+            Assert.IsEmpty(differences, $"{interaction}:\n" + string.Join("\n", differences));
+        }
+    }
+
+    [TestMethod]
     public void RecordedResponses_UseOnlyFieldsTheDocumentDescribes()
     {
         // Fields not in the document survive in AdditionalProperties (proved above), but the

@@ -1921,7 +1921,7 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("state_changed_at")]
-        public System.DateTimeOffset StateChangedAt { get; set; } = default!;
+        public System.DateTimeOffset? StateChangedAt { get; set; } = default!;
 
         /// <summary>
         /// The logical size of the branch, in bytes
@@ -1951,14 +1951,14 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("default")]
-        public bool Default { get; set; } = default!;
+        public bool? Default { get; set; } = default!;
 
         /// <summary>
         /// Whether the branch is protected
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("protected")]
-        public bool Protected { get; set; } = default!;
+        public bool? Protected { get; set; } = default!;
 
         /// <summary>
         /// CPU seconds used by all of the branch's compute endpoints, including deleted ones.
@@ -1970,33 +1970,33 @@ namespace Neon.Api
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("cpu_used_sec")]
         [System.Obsolete]
-        public long CpuUsedSec { get; set; } = default!;
+        public long? CpuUsedSec { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("compute_time_seconds")]
-        public long ComputeTimeSeconds { get; set; } = default!;
+        public long? ComputeTimeSeconds { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("active_time_seconds")]
-        public long ActiveTimeSeconds { get; set; } = default!;
+        public long? ActiveTimeSeconds { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("written_data_bytes")]
-        public long WrittenDataBytes { get; set; } = default!;
+        public long? WrittenDataBytes { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("data_transfer_bytes")]
-        public long DataTransferBytes { get; set; } = default!;
+        public long? DataTransferBytes { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the branch was created
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("created_at")]
-        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+        public System.DateTimeOffset? CreatedAt { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the branch was last updated
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("updated_at")]
-        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+        public System.DateTimeOffset? UpdatedAt { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the branch was last reset
@@ -2469,7 +2469,7 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("id")]
-        public long Id { get; set; } = default!;
+        public long? Id { get; set; } = default!;
 
         /// <summary>
         /// The ID of the branch to which the database belongs
@@ -2497,14 +2497,14 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("created_at")]
-        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+        public System.DateTimeOffset? CreatedAt { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the database was last updated
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("updated_at")]
-        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+        public System.DateTimeOffset? UpdatedAt { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -2616,14 +2616,14 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("autoscaling_limit_min_cu")]
-        public double AutoscalingLimitMinCu { get; set; } = default!;
+        public double? AutoscalingLimitMinCu { get; set; } = default!;
 
         /// <summary>
         /// The maximum number of Compute Units
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("autoscaling_limit_max_cu")]
-        public double AutoscalingLimitMaxCu { get; set; } = default!;
+        public double? AutoscalingLimitMaxCu { get; set; } = default!;
 
         /// <summary>
         /// The region identifier
@@ -2649,7 +2649,7 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("pooler_enabled")]
-        public bool PoolerEnabled { get; set; } = default!;
+        public bool? PoolerEnabled { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("pooler_mode")]
         public string PoolerMode { get; set; } = default!;
@@ -2663,14 +2663,14 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("disabled")]
-        public bool Disabled { get; set; } = default!;
+        public bool? Disabled { get; set; } = default!;
 
         /// <summary>
         /// Whether to permit passwordless access to the compute endpoint
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("passwordless_access")]
-        public bool PasswordlessAccess { get; set; } = default!;
+        public bool? PasswordlessAccess { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the compute endpoint was last active
@@ -2691,14 +2691,14 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("created_at")]
-        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+        public System.DateTimeOffset? CreatedAt { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the compute endpoint was last updated
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("updated_at")]
-        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+        public System.DateTimeOffset? UpdatedAt { get; set; } = default!;
 
         /// <summary>
         /// DEPRECATED. Use the "host" property instead.
@@ -2708,7 +2708,7 @@ namespace Neon.Api
         public string ProxyHost { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("suspend_timeout_seconds")]
-        public long SuspendTimeoutSeconds { get; set; } = default!;
+        public long? SuspendTimeoutSeconds { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("provisioner")]
         public string Provisioner { get; set; } = default!;
@@ -3053,7 +3053,7 @@ namespace Neon.Api
         /// The number of times the operation failed
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("failures_count")]
-        public int FailuresCount { get; set; } = default!;
+        public int? FailuresCount { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the operation was last retried
@@ -3065,19 +3065,19 @@ namespace Neon.Api
         /// A timestamp indicating when the operation was created
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("created_at")]
-        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+        public System.DateTimeOffset? CreatedAt { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the operation status was last updated
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("updated_at")]
-        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+        public System.DateTimeOffset? UpdatedAt { get; set; } = default!;
 
         /// <summary>
         /// The total duration of the operation in milliseconds
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("total_duration_ms")]
-        public int TotalDurationMs { get; set; } = default!;
+        public int? TotalDurationMs { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 
@@ -3196,7 +3196,7 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("data_storage_bytes_hour")]
-        public long DataStorageBytesHour { get; set; } = default!;
+        public long? DataStorageBytesHour { get; set; } = default!;
 
         /// <summary>
         /// Bytes. Egress traffic from the Neon cloud to the client for given project over the billing period.
@@ -3204,7 +3204,7 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("data_transfer_bytes")]
-        public long DataTransferBytes { get; set; } = default!;
+        public long? DataTransferBytes { get; set; } = default!;
 
         /// <summary>
         /// Bytes. Amount of WAL that travelled through storage for given project across all branches.
@@ -3212,7 +3212,7 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("written_data_bytes")]
-        public long WrittenDataBytes { get; set; } = default!;
+        public long? WrittenDataBytes { get; set; } = default!;
 
         /// <summary>
         /// Seconds. The number of CPU seconds used by the project's compute endpoints, including compute endpoints that have been deleted.
@@ -3223,7 +3223,7 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("compute_time_seconds")]
-        public long ComputeTimeSeconds { get; set; } = default!;
+        public long? ComputeTimeSeconds { get; set; } = default!;
 
         /// <summary>
         /// Seconds. Control plane observed endpoints of this project being active this amount of wall-clock time.
@@ -3232,7 +3232,7 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("active_time_seconds")]
-        public long ActiveTimeSeconds { get; set; } = default!;
+        public long? ActiveTimeSeconds { get; set; } = default!;
 
         /// <summary>
         /// DEPRECATED, use compute_time instead.
@@ -3240,7 +3240,7 @@ namespace Neon.Api
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("cpu_used_sec")]
         [System.Obsolete]
-        public long CpuUsedSec { get; set; } = default!;
+        public long? CpuUsedSec { get; set; } = default!;
 
         /// <summary>
         /// The project ID
@@ -3279,7 +3279,7 @@ namespace Neon.Api
         public ProjectSettingsData? Settings { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("pg_version")]
-        public int PgVersion { get; set; } = default!;
+        public int? PgVersion { get; set; } = default!;
 
         /// <summary>
         /// The proxy host for the project. This value combines the `region_id`, the `platform_id`, and the Neon domain (`neon.tech`).
@@ -3293,21 +3293,21 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("branch_logical_size_limit")]
-        public long BranchLogicalSizeLimit { get; set; } = default!;
+        public long? BranchLogicalSizeLimit { get; set; } = default!;
 
         /// <summary>
         /// The logical size limit for a branch. The value is in B.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("branch_logical_size_limit_bytes")]
-        public long BranchLogicalSizeLimitBytes { get; set; } = default!;
+        public long? BranchLogicalSizeLimitBytes { get; set; } = default!;
 
         /// <summary>
         /// Whether or not passwords are stored for roles in the Neon project. Storing passwords facilitates access to Neon features that require authorization.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("store_passwords")]
-        public bool StorePasswords { get; set; } = default!;
+        public bool? StorePasswords { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when project maintenance begins. If set, the project is placed into maintenance mode at this time.
@@ -3328,21 +3328,21 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("history_retention_seconds")]
-        public int HistoryRetentionSeconds { get; set; } = default!;
+        public int? HistoryRetentionSeconds { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the project was created
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("created_at")]
-        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+        public System.DateTimeOffset? CreatedAt { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the project was last updated
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("updated_at")]
-        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+        public System.DateTimeOffset? UpdatedAt { get; set; } = default!;
 
         /// <summary>
         /// The current space occupied by the project in storage, in bytes. Synthetic storage size combines the logical data size and Write-Ahead Log (WAL) size for all branches in a project.
@@ -3356,14 +3356,14 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("consumption_period_start")]
-        public System.DateTimeOffset ConsumptionPeriodStart { get; set; } = default!;
+        public System.DateTimeOffset? ConsumptionPeriodStart { get; set; } = default!;
 
         /// <summary>
         /// A date-time indicating when Neon Cloud plans to stop measuring consumption for current consumption period.
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("consumption_period_end")]
-        public System.DateTimeOffset ConsumptionPeriodEnd { get; set; } = default!;
+        public System.DateTimeOffset? ConsumptionPeriodEnd { get; set; } = default!;
 
         /// <summary>
         /// DEPRECATED. Use `consumption_period_end` from the getProject endpoint instead.
@@ -3414,7 +3414,7 @@ namespace Neon.Api
         public string Name { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("branches_limit")]
-        public int BranchesLimit { get; set; } = default!;
+        public int? BranchesLimit { get; set; } = default!;
 
         [System.Text.Json.Serialization.JsonPropertyName("subscription_type")]
         public string SubscriptionType { get; set; } = default!;
@@ -3600,14 +3600,14 @@ namespace Neon.Api
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("created_at")]
-        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+        public System.DateTimeOffset? CreatedAt { get; set; } = default!;
 
         /// <summary>
         /// A timestamp indicating when the role was last updated
         /// <br/>
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("updated_at")]
-        public System.DateTimeOffset UpdatedAt { get; set; } = default!;
+        public System.DateTimeOffset? UpdatedAt { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

@@ -422,7 +422,7 @@ public sealed class NeonBranchProvider : IBranchProvider
     {
         var type = readOnly ? NeonStates.ReadOnly : NeonStates.ReadWrite;
         var existing = await CallAsync($"list the endpoints of {Describe(branch)}", ct => _client.ListProjectBranchEndpointsAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
-        if (existing.Endpoints.FirstOrDefault(e => e.Type == type && !e.Disabled) is { } found)
+        if (existing.Endpoints.FirstOrDefault(e => e.Type == type && e.Disabled != true) is { } found)
         {
             return IsReady(found) ? found : await WaitForEndpointAsync(found.Id, Describe(branch), cancellationToken).ConfigureAwait(false);
         }
@@ -555,7 +555,7 @@ public sealed class NeonBranchProvider : IBranchProvider
                 return endpoint;
             }
 
-            if (endpoint.Disabled)
+            if (endpoint.Disabled == true)
             {
                 throw new NeonProviderException($"Endpoint {endpointId} of {subject} is disabled; Neon.Testing cannot connect through it.");
             }
@@ -572,7 +572,7 @@ public sealed class NeonBranchProvider : IBranchProvider
 
     /// <summary>Active, or suspended with nothing pending: an idle Neon compute wakes on the first connection.</summary>
     private static bool IsReady(Api.Endpoint endpoint) =>
-        !endpoint.Disabled && (endpoint.CurrentState == NeonStates.EndpointActive || (endpoint.CurrentState == "idle" && string.IsNullOrEmpty(endpoint.PendingState)));
+        endpoint.Disabled != true && (endpoint.CurrentState == NeonStates.EndpointActive || (endpoint.CurrentState == "idle" && string.IsNullOrEmpty(endpoint.PendingState)));
 
     private async Task<T> CallAsync<T>(string action, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, bool mutating = false)
     {

@@ -42,10 +42,11 @@ internal static class NeonSweepPlan
                 continue;
             }
 
+            // Without a creation time its age is unknown: leave it rather than guess.
             var window = branch.Name.StartsWith(TemplatePrefix, StringComparison.Ordinal) ? templateExpiry : branchExpiry;
-            if (window > TimeSpan.Zero && branch.CreatedAt + window <= now)
+            if (window > TimeSpan.Zero && branch.CreatedAt is { } createdAt && createdAt + window <= now)
             {
-                expired[branch.Id] = new Candidate(branch, $"created {branch.CreatedAt:u}, older than {window.TotalMinutes:0.#} min", NeedsLivenessCheck: true);
+                expired[branch.Id] = new Candidate(branch, $"created {createdAt:u}, older than {window.TotalMinutes:0.#} min", NeedsLivenessCheck: true);
             }
         }
 

@@ -35,6 +35,14 @@ public sealed class NeonSweepPlanTests
     }
 
     [TestMethod]
+    public void BranchesWithoutExpiryOrCreationTime_AreLeftAlone_RatherThanGuessedOld()
+    {
+        var ageless = new BranchFacts("br-1", "neon-testing/ci-aaaa-migration", "br-main", IsDefault: false, ExpiresAt: null, CreatedAt: null);
+
+        Assert.IsEmpty(Select(Main, ageless));
+    }
+
+    [TestMethod]
     public void MigratedTemplates_LiveForTheMigrationCacheExpiry()
     {
         var template = Ours("br-t", "neon-testing/template-0123456789abcdef", createdAt: Now.AddHours(-2));
