@@ -12,5 +12,5 @@ internal sealed record BranchFacts(string Id, string Name, string? ParentId, boo
         return new(branch.Id, branch.Name, branch.ParentId, isDefault, branch.ExpiresAt, branch.CreatedAt);
     }
 
-    public Branch ToBranch() => new(Id, Name, ParentId, ExpiresAt);
+    public Branch ToBranch() => new(Id, Name, ParentId, ExpiresAt, CreatedAt);
 }

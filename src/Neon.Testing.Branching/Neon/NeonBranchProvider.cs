@@ -91,7 +91,7 @@ public sealed class NeonBranchProvider : IBranchProvider
         var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
         var parent = await FactsAsync(request.ParentId, cancellationToken).ConfigureAwait(false);
         NeonBranchSafety.EnsureMayCreateFrom(request.Name, parent, root.Id);
-        var expiresAt = NeonBranchSafety.Expiry(request.ExpiresAt, _time.GetUtcNow());
+        var expiresAt = NeonBranchSafety.Expiry(request.WillHaveChildren ? null : request.ExpiresAt, _time.GetUtcNow());
 
         var stopwatch = Stopwatch.StartNew();
         var body = new Api.CreateProjectBranchRequest

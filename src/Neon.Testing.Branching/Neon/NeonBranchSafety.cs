@@ -7,8 +7,8 @@ namespace Neon.Testing.Branching.Neon;
 /// </summary>
 internal static class NeonBranchSafety
 {
-    /// <summary>Our name prefix. Same value as <c>BranchNames.Prefix</c> on main (not yet in this branch).</summary>
-    public const string Prefix = "neon-testing/";
+    /// <summary>Our name prefix.</summary>
+    public const string Prefix = BranchNames.Prefix;
 
     public static bool IsOurs(string? name) => name is not null && name.StartsWith(Prefix, StringComparison.Ordinal) && name.Length > Prefix.Length;
 
