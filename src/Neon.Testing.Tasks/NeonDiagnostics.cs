@@ -1,0 +1,60 @@
+using Neon.Testing.Branching;
+
+namespace Neon.Testing.Tasks;
+
+/// <summary>
+/// The <c>NEONxxxx</c> codes the SDK reports: <c>NEON1xxx</c> a setting is invalid (one code per
+/// property), <c>NEON2xxx</c> the package wiring, <c>NEON3xxx</c> the session of a VSTest run.
+/// The README's table lists every code; a test keeps the two in step.
+/// </summary>
+internal static class NeonDiagnostics
+{
+    /// <summary>A setting without a code of its own, such as a broken <c>neon-testing.json</c>.</summary>
+    public const string OtherSetting = "NEON1000";
+
+    /// <summary>Warning: the password of <c>NeonLocalConnectionString</c> is kept out of <c>neon-testing.json</c>.</summary>
+    public const string PasswordNotWritten = "NEON2001";
+
+    /// <summary>Warning: referenced as a PackageReference, the SDK cannot add the runtime package the test framework needs.</summary>
+    public const string RuntimePackageMissing = "NEON2002";
+
+    /// <summary>Warning: the tasks need the .NET MSBuild (<c>dotnet build</c>), not the .NET Framework one.</summary>
+    public const string UnsupportedMSBuild = "NEON2003";
+
+    /// <summary>Error: the session could not start (PostgreSQL, the Neon API, the network).</summary>
+    public const string SessionStartFailed = "NEON3001";
+
+    /// <summary>Error: a migration failed; nothing was left behind.</summary>
+    public const string MigrationFailed = "NEON3002";
+
+    /// <summary>Warning: a branch could not be deleted; it expires by itself.</summary>
+    public const string SessionStopFailed = "NEON3003";
+
+    /// <summary>One code per setting, in the README's order.</summary>
+    public static IReadOnlyDictionary<string, string> SettingCodes { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        [NeonSettings.Enabled] = "NEON1001",
+        [NeonSettings.Provider] = "NEON1002",
+        [NeonSettings.ProjectId] = "NEON1003",
+        [NeonSettings.ApiKey] = "NEON1004",
+        [NeonSettings.ParentBranch] = "NEON1005",
+        [NeonSettings.Database] = "NEON1006",
+        [NeonSettings.Role] = "NEON1007",
+        [NeonSettings.KeepBranches] = "NEON1008",
+        [NeonSettings.BranchExpiry] = "NEON1009",
+        [NeonSettings.EnvVar] = "NEON1010",
+        [NeonSettings.ConnectionStringName] = "NEON1011",
+        [NeonSettings.Migrations] = "NEON1012",
+        [NeonSettings.MigrationCommand] = "NEON1013",
+        [NeonSettings.MigrationCacheExpiry] = "NEON1014",
+        [NeonSettings.Isolation] = "NEON1015",
+        [NeonSettings.LocalConnectionString] = "NEON1016",
+        [NeonSettings.LocalDataDirectory] = "NEON1017",
+        [NeonSettings.ApiUrl] = "NEON1018",
+        [NeonSettings.WorkingDirectory] = "NEON1019",
+    };
+
+    /// <summary>The code for an invalid <paramref name="setting"/>.</summary>
+    public static string ForSetting(string? setting) =>
+        setting is not null && SettingCodes.TryGetValue(setting, out var code) ? code : OtherSetting;
+}

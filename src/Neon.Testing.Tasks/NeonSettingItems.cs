@@ -1,0 +1,38 @@
+using Microsoft.Build.Framework;
+using Neon.Testing.Branching;
+
+namespace Neon.Testing.Tasks;
+
+/// <summary>Reads the <c>_NeonSetting</c> items (identity: the property name, metadata <c>Value</c>) the targets pass in.</summary>
+internal static class NeonSettingItems
+{
+    /// <summary>Metadata that holds a setting's value.</summary>
+    public const string ValueMetadata = "Value";
+
+    /// <summary>Settings keyed by property name; empty values are dropped.</summary>
+    public static Dictionary<string, string?> Read(ITaskItem[]? items)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var item in items ?? [])
+        {
+            var value = item.GetMetadata(ValueMetadata);
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                values[item.ItemSpec] = value.Trim();
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Options as the test host will see them: properties first, then <c>NEON_*</c> variables, which win
+    /// (the same order the MTP extension applies to <c>neon-testing.json</c> and the environment).
+    /// </summary>
+    public static NeonTestingOptions Parse(IReadOnlyDictionary<string, string?> properties, string workingDirectory, Func<string, string?>? getVariable = null)
+    {
+        var environment = NeonTestingOptions.FromEnvironment(getVariable);
+        var baseDirectory = new Dictionary<string, string?> { [NeonSettings.WorkingDirectory] = workingDirectory };
+        return NeonTestingOptions.Parse(baseDirectory, properties, environment);
+    }
+}
