@@ -39,10 +39,11 @@ public sealed record NeonApiEmulatorOptions
     public TimeSpan ExpiryCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// PostgreSQL cannot copy a database that has sessions. A branch copy or restore waits this long
-    /// for sessions on the source to end, then ends them (Neon has no such limit).
+    /// PostgreSQL copies a database as a template only while nobody is connected to it; Neon has no
+    /// such limit. A copy waits this long for sessions on the source to end, then copies with
+    /// pg_dump/pg_restore instead (or, without those tools, ends the sessions).
     /// </summary>
-    public TimeSpan SourceSessionGrace { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan SourceSessionGrace { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// Refuse any child of an expiring branch, not only children that carry an expiry themselves

@@ -27,6 +27,7 @@ internal sealed class PostgresEmulatorStorage : IEmulatorStorage
     private readonly string _prefix;
     private readonly TimeSpan _sourceGrace;
     private readonly ILogger _logger;
+    private readonly string? _toolsDirectory;
     private int _counter;
 
     private PostgresEmulatorStorage(NpgsqlDataSource admin, NpgsqlConnection lockConnection, string adminConnectionString, string prefix, TimeSpan sourceGrace, ILogger logger)
@@ -43,6 +44,7 @@ internal sealed class PostgresEmulatorStorage : IEmulatorStorage
         ServerVersion = lockConnection.PostgreSqlVersion.Major;
         OwnerRole = prefix + "owner";
         ReaderRole = prefix + "reader";
+        _toolsDirectory = FindDumpTools(ServerVersion);
     }
 
     public string Host { get; }
@@ -127,10 +129,51 @@ internal sealed class PostgresEmulatorStorage : IEmulatorStorage
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Copies with <c>CREATE DATABASE ... TEMPLATE</c>, which PostgreSQL allows only while nobody is
+    /// connected to the source. Neon branches from a busy parent without a blink, so when sessions stay
+    /// on the source past the grace period the copy goes through <c>pg_dump</c>/<c>pg_restore</c> (a
+    /// consistent snapshot that disturbs nobody); without those tools the sessions are ended instead.
+    /// </summary>
     public async Task CloneAsync(string database, string source, CancellationToken cancellationToken = default)
     {
-        var sql = $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(OwnerRole)} TEMPLATE {Sql.Identifier(source)}";
-        await WithSourceAsync(source, () => ExecuteAsync(sql, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var create = $"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(OwnerRole)} TEMPLATE {Sql.Identifier(source)}";
+        var waited = Stopwatch.StartNew();
+        var copied = false;
+        while (!copied)
+        {
+            // Checked first: CREATE DATABASE itself waits up to 5 s for sessions before giving up.
+            if (await CountSessionsAsync(source, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                try
+                {
+                    await ExecuteAsync(create, cancellationToken).ConfigureAwait(false);
+                    copied = true;
+                    continue;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse)
+                {
+                    // Someone connected in between.
+                }
+            }
+
+            if (waited.Elapsed >= _sourceGrace)
+            {
+                break;
+            }
+
+            await Task.Delay(RetryPause, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!copied && _toolsDirectory is not null)
+        {
+            await DumpCopyAsync(database, source, cancellationToken).ConfigureAwait(false);
+        }
+        else if (!copied)
+        {
+            await WithoutSessionsAsync(source, () => ExecuteAsync(create, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
         await MarkAsync(database, cancellationToken).ConfigureAwait(false);
     }
 
@@ -144,7 +187,7 @@ internal sealed class PostgresEmulatorStorage : IEmulatorStorage
         {
             // Restore ends the branch's sessions on Neon too.
             var rename = $"ALTER DATABASE {Sql.Identifier(database)} RENAME TO {Sql.Identifier(preserveAs)}";
-            await WithSourceAsync(database, () => ExecuteAsync(rename, cancellationToken), cancellationToken, grace: TimeSpan.Zero).ConfigureAwait(false);
+            await WithoutSessionsAsync(database, () => ExecuteAsync(rename, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         await CloneAsync(database, source, cancellationToken).ConfigureAwait(false);
@@ -183,39 +226,117 @@ internal sealed class PostgresEmulatorStorage : IEmulatorStorage
         await _admin.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// PostgreSQL copies a template only while nobody is connected to it; Neon branches from a busy
-    /// parent without a blink. Wait a little for sessions to leave, then end the ones still there.
-    /// </summary>
-    private async Task WithSourceAsync(string source, Func<Task> action, CancellationToken cancellationToken, TimeSpan? grace = null)
+    /// <summary>Runs <paramref name="action"/>, ending the sessions on <paramref name="database"/> while it fails for them.</summary>
+    private async Task WithoutSessionsAsync(string database, Func<Task> action, CancellationToken cancellationToken)
     {
-        var waited = Stopwatch.StartNew();
-        var terminations = 0;
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
+            var ended = await TerminateSessionsAsync(database, cancellationToken).ConfigureAwait(false);
+            if (ended > 0)
+            {
+                _logger.LogDebug("Ended {Count} session(s) on a local branch database to copy or rename it.", ended);
+            }
+
             try
             {
                 await action().ConfigureAwait(false);
                 return;
             }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && terminations < 5)
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 5)
             {
-                if (waited.Elapsed < (grace ?? _sourceGrace))
-                {
-                    await Task.Delay(RetryPause, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                terminations++;
-                var ended = await TerminateSessionsAsync(source, cancellationToken).ConfigureAwait(false);
-                if (ended > 0 && (grace ?? _sourceGrace) > TimeSpan.Zero)
-                {
-                    _logger.LogWarning("Ended {Count} session(s) on the local database of a branch being copied or restored; PostgreSQL cannot copy a database that has sessions.", ended);
-                }
-
                 await Task.Delay(RetryPause, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Copies <paramref name="source"/> into a new database through pg_dump and pg_restore (no exclusive access needed).</summary>
+    private async Task DumpCopyAsync(string database, string source, CancellationToken cancellationToken)
+    {
+        _logger.LogDebug("A local branch database is in use; copying it with pg_dump instead of as a template.");
+        await ExecuteAsync($"CREATE DATABASE {Sql.Identifier(database)} OWNER {Sql.Identifier(OwnerRole)} TEMPLATE template0", cancellationToken).ConfigureAwait(false);
+        var file = Path.Combine(Path.GetTempPath(), $"{_prefix}{Guid.NewGuid():N}.dump");
+        try
+        {
+            await RunToolAsync("pg_dump", ["--format=custom", "--file", file, "--dbname", ConnectionInfo(source)], cancellationToken).ConfigureAwait(false);
+            await RunToolAsync("pg_restore", ["--exit-on-error", "--dbname", ConnectionInfo(database), file], cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DropAsync(database, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private async Task RunToolAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(Path.Combine(_toolsDirectory!, tool))
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The password goes through the environment, never the command line (visible to ps).
+        start.Environment["PGPASSWORD"] = new NpgsqlConnectionStringBuilder(_adminConnectionString).Password ?? "";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        await output.ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} failed (exit code {process.ExitCode}): {(await errors.ConfigureAwait(false)).Trim()}");
+        }
+    }
+
+    /// <summary>A libpq connection string without the password (that goes through PGPASSWORD).</summary>
+    private string ConnectionInfo(string database)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(_adminConnectionString);
+        static string Quote(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+        return $"host={Quote(Host)} port={Port} user={Quote(admin.Username ?? "postgres")} dbname={Quote(database)}";
+    }
+
+    /// <summary>pg_dump and pg_restore beside the server binaries, if they are at least as new as the server.</summary>
+    private static string? FindDumpTools(int serverVersion)
+    {
+        try
+        {
+            var binaries = Neon.Testing.Branching.Local.PostgresBinaries.Find();
+            return binaries.MajorVersion >= serverVersion
+                && File.Exists(Path.Combine(binaries.Directory, "pg_dump"))
+                && File.Exists(Path.Combine(binaries.Directory, "pg_restore"))
+                ? binaries.Directory
+                : null;
+        }
+        catch (Neon.Testing.Branching.NeonConfigurationException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<int> CountSessionsAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var command = _admin.CreateCommand("SELECT count(*)::int FROM pg_stat_activity WHERE datname = @name AND backend_type = 'client backend' AND pid <> pg_backend_pid()");
+        command.Parameters.AddWithValue("name", database);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private async Task<int> TerminateSessionsAsync(string database, CancellationToken cancellationToken)
