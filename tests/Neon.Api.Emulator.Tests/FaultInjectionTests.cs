@@ -49,6 +49,20 @@ public sealed class FaultInjectionTests
     }
 
     [TestMethod]
+    public async Task Locked_Answers423_ThenServesAgain()
+    {
+        await using var emulator = await Emulators.StartAsync(TestContext.CancellationToken);
+        using var client = new NeonClient(emulator, TestContext.CancellationToken);
+        emulator.Faults.InjectLocked(1, "createProjectBranch");
+
+        var first = await client.PostAsync($"{client.Project}/branches", NeonClient.BranchRequest());
+        var second = await client.PostAsync($"{client.Project}/branches", NeonClient.BranchRequest());
+
+        Assert.AreEqual((HttpStatusCode)423, first.Status);
+        Assert.AreEqual(HttpStatusCode.Created, second.Status);
+    }
+
+    [TestMethod]
     public async Task FailedOperation_EndsFailedWithAnError_AndTheBranchNeverBecomesReady()
     {
         await using var emulator = await Emulators.StartAsync(TestContext.CancellationToken);

@@ -28,6 +28,15 @@ public sealed class FaultInjector
         Enqueue(responses, new HttpFault(statusCode, null, operationId));
     }
 
+    /// <summary>
+    /// The next <paramref name="responses"/> matching requests get 423 Locked, Neon's answer while
+    /// conflicting operations still run.
+    /// </summary>
+    public void InjectLocked(int responses, string? operationId = null)
+    {
+        Enqueue(responses, new HttpFault(423, null, operationId));
+    }
+
     /// <summary>The next <paramref name="count"/> operations (of <paramref name="action"/>, or any) end <c>failed</c>.</summary>
     public void FailNextOperations(int count, string? action = null, string error = "emulator: injected operation failure")
     {

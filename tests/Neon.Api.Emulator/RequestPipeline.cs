@@ -9,7 +9,7 @@ namespace Neon.Api.Emulator;
 
 /// <summary>
 /// What every request goes through, in Neon's order: request id, per-operation counting, bearer-key
-/// authentication (401), injected faults (429 with Retry-After, 5xx), then the route, whose refusals
+/// authentication (401), injected faults (429 with Retry-After, 423, 5xx), then the route, whose refusals
 /// become Neon's error JSON.
 /// </summary>
 internal sealed class RequestPipeline
@@ -52,7 +52,12 @@ internal sealed class RequestPipeline
                 context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             }
 
-            var message = fault.StatusCode == StatusCodes.Status429TooManyRequests ? "rate limit exceeded" : "emulator: injected server error";
+            var message = fault.StatusCode switch
+            {
+                StatusCodes.Status429TooManyRequests => "rate limit exceeded",
+                StatusCodes.Status423Locked => "project already has running conflicting operations, scheduling of new ones is prohibited",
+                _ => "emulator: injected server error",
+            };
             await NeonResults.WriteErrorAsync(context, fault.StatusCode, "", message).ConfigureAwait(false);
             return;
         }
