@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -86,7 +87,7 @@ public sealed class NeonApiEmulator : IAsyncDisposable
 
         var lifetime = new CancellationTokenSource();
         IEmulatorStorage? storage = null;
-        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null;
+        X509Certificate2? certificate = null;
         EmulatorCore? core = null;
         WebApplication? app = null;
         try
