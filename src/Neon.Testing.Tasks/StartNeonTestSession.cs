@@ -101,8 +101,8 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
         BuildEngine4.RegisterTaskObject(key, holder, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         EnvironmentVariables = [.. holder.ApplyEnvironment()];
         Log.LogMessage(MessageImportance.High,
-            "Neon.Testing: {0} session {1} ready in {2} ms; {3} points at {4} ({5}).",
-            holder.ProviderName, holder.SessionId, (int)holder.StartTime.TotalMilliseconds, string.Join(" and ", EnvironmentVariables), holder.DatabaseName, holder.Options.Isolation);
+            "Neon.Testing: {0} session {1} ready in {2} ms; {3} {4} at {5} ({6}).",
+            holder.ProviderName, holder.SessionId, (int)holder.StartTime.TotalMilliseconds, string.Join(" and ", EnvironmentVariables), EnvironmentVariables.Length == 1 ? "points" : "point", holder.DatabaseName, holder.Options.Isolation);
         return true;
     }
 
