@@ -99,4 +99,91 @@ internal static class ProjectTemplates
             }
             """,
     };
+
+    /// <summary>MSTest on Microsoft.Testing.Platform: the SDK adds the MTP extension, which owns the session.</summary>
+    public static IReadOnlyDictionary<string, string> MSTest(string name) => MtpProject(name, """
+            <EnableMSTestRunner>true</EnableMSTestRunner>
+        """, """
+            <PackageReference Include="MSTest.TestFramework" Version="4.5.2" />
+            <PackageReference Include="MSTest.TestAdapter" Version="4.5.2" />
+        """, """
+            namespace E2E;
+
+            [TestClass]
+            public sealed class ItemTests
+            {
+                [TestMethod]
+                public async Task First_SeesOnlyTheSeedAndItsOwnRow() => Assert.IsNull(await DatabaseCheck.RunAsync("first"));
+
+                [TestMethod]
+                public async Task Second_SeesOnlyTheSeedAndItsOwnRow() => Assert.IsNull(await DatabaseCheck.RunAsync("second"));
+            }
+            """);
+
+    /// <summary>NUnit on Microsoft.Testing.Platform: the MTP extension and the NUnit adapter's generated assembly attribute.</summary>
+    public static IReadOnlyDictionary<string, string> NUnit(string name) => MtpProject(name, """
+            <EnableNUnitRunner>true</EnableNUnitRunner>
+        """, """
+            <PackageReference Include="NUnit" Version="4.4.0" />
+            <PackageReference Include="NUnit3TestAdapter" Version="6.3.1" />
+        """, """
+            using NUnit.Framework;
+
+            namespace E2E;
+
+            public sealed class ItemTests
+            {
+                [Test]
+                public async Task First_SeesOnlyTheSeedAndItsOwnRow() => Assert.That(await DatabaseCheck.RunAsync("first"), Is.Null);
+
+                [Test]
+                public async Task Second_SeesOnlyTheSeedAndItsOwnRow() => Assert.That(await DatabaseCheck.RunAsync("second"), Is.Null);
+            }
+            """);
+
+    /// <summary>xUnit v3 (its MTP 1.x runner): the SDK adds the xUnit adapter and its generated assembly attribute.</summary>
+    public static IReadOnlyDictionary<string, string> XunitV3(string name) => MtpProject(name, """
+            <UseMicrosoftTestingPlatformRunner>true</UseMicrosoftTestingPlatformRunner>
+        """, """
+            <PackageReference Include="xunit.v3.mtp-v1" Version="3.2.2" />
+        """, """
+            namespace E2E;
+
+            public sealed class ItemTests
+            {
+                [Xunit.Fact]
+                public async Task First_SeesOnlyTheSeedAndItsOwnRow() => Xunit.Assert.Null(await DatabaseCheck.RunAsync("first"));
+
+                [Xunit.Fact]
+                public async Task Second_SeesOnlyTheSeedAndItsOwnRow() => Xunit.Assert.Null(await DatabaseCheck.RunAsync("second"));
+            }
+            """);
+
+    private static Dictionary<string, string> MtpProject(string name, string properties, string packages, string tests) => new()
+    {
+        [$"{name}.csproj"] = $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Sdk Name="Neon.Testing.Sdk" Version="$(E2EVersion)" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <OutputType>Exe</OutputType>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+            {properties}
+                <NeonMigrations>sql</NeonMigrations>
+                <!-- No cached template: the run leaves nothing on the shared cluster. -->
+                <NeonMigrationCacheExpiry>0</NeonMigrationCacheExpiry>
+                <!-- The registry mirror here lacks some exact dependency versions; newer ones resolve. -->
+                <NoWarn>$(NoWarn);NU1603</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+            {packages}
+                <PackageReference Include="Npgsql" Version="10.0.0" />
+              </ItemGroup>
+            </Project>
+            """,
+        ["sql/001_items.sql"] = Schema,
+        ["DatabaseCheck.cs"] = Check,
+        ["ItemTests.cs"] = tests,
+    };
 }
