@@ -49,6 +49,26 @@ public sealed class VSTestXunit2Tests
     }
 
     [TestMethod]
+    public async Task ConnectionString_NeverReachesTheLog_NorTheBinaryLog()
+    {
+        // The branch's connection string carries the cluster's superuser password.
+        var server = await Neon.Testing.Branching.Local.EmbeddedPostgres.StartAsync(Environment.GetEnvironmentVariable("NEON_LOCAL_DATA_DIR"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var password = new Npgsql.NpgsqlConnectionStringBuilder(server.AdminConnectionString).Password!;
+        var binaryLog = Path.Combine(Project.Directory, "test.binlog");
+
+        var run = await Project.DotNetAsync(["test", "--no-build", "-v:diag", $"-bl:{binaryLog}"], ExpectConnectionStringName);
+
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Output, "branches created 2, deleted 2");
+        Assert.IsFalse(run.Output.Contains(password, StringComparison.Ordinal), "the password reached the diagnostic log");
+        await using var gzip = new System.IO.Compression.GZipStream(File.OpenRead(binaryLog), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, System.Text.Encoding.Latin1);
+        var recorded = await reader.ReadToEndAsync();
+        StringAssert.Contains(recorded, "Neon.Testing: Local session", "the binary log was not read");
+        Assert.IsFalse(recorded.Contains(password, StringComparison.Ordinal), "the password reached the binary log");
+    }
+
+    [TestMethod]
     public async Task DotnetTest_DeletesTheBranches_WhenTestsFail()
     {
         var run = await Project.DotNetAsync(["test", "--no-build"], new Dictionary<string, string?> { ["E2E_FAIL"] = "1" });
