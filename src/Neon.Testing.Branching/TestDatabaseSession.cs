@@ -226,7 +226,11 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    _logger.LogWarning("Could not delete branch {Branch}: {Message}. It expires by itself and the next session's sweeper removes it.", _created[i].Name, e.Message);
+                    // A branch that was to have children carries no expiry: only the sweeper's age window removes it.
+                    var fallback = _created[i].ExpiresAt is { } expires
+                        ? $"It expires at {expires:u}, and the next session's sweeper removes it."
+                        : $"It carries no expiry (it was to have children), so a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min).";
+                    _logger.LogWarning("Could not delete branch {Branch}: {Message} {Fallback}", _created[i].Name, e.Message.TrimEnd('.') + ".", fallback);
                 }
             }
         }

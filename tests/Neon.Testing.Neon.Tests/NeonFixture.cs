@@ -105,7 +105,7 @@ internal sealed class NeonFixture : IAsyncDisposable
     }
 
     /// <summary>Asserts that no log line (nor any observed exception) holds the API key, the revealed role password or a handed-out password.</summary>
-    public async Task AssertNoSecretsLoggedAsync(CancellationToken cancellationToken)
+    public async Task AssertNoSecretsLoggedAsync(CancellationToken cancellationToken, bool requireProductLines = true)
     {
         var secrets = new List<(string What, string Value)>
         {
@@ -118,7 +118,7 @@ internal sealed class NeonFixture : IAsyncDisposable
         }
 
         var entries = Log.Entries;
-        Assert.IsTrue(entries.Any(e => e.Source == "session"), "the scan needs the product's log lines to look at");
+        Assert.IsTrue(!requireProductLines || entries.Any(e => e.Source == "session"), "the scan needs the product's log lines to look at");
         List<(string Source, string Text)> texts;
         lock (_texts)
         {
