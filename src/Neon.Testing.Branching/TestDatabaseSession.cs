@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -255,21 +256,14 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         // Test processes started together (several projects in one 'dotnet test') must not
         // migrate twice: one builds the template, the others wait for it here.
-        var templateName = TemplateName = BranchNames.ForTemplate(fingerprint);
+        var templateName = BranchNames.ForTemplate(fingerprint);
         using (await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
         {
-            var template = await _provider.FindBranchAsync(templateName, cancellationToken).ConfigureAwait(false);
-            if (template is not null && !IsFresh(template))
-            {
-                _logger.LogInformation("The migrated template {Template} has expired; rebuilding it.", template.Name);
-                await _provider.DeleteBranchAsync(template, cancellationToken).ConfigureAwait(false);
-                template = null;
-            }
-
+            var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
             if (template is null)
             {
                 var expires = DateTimeOffset.UtcNow + Options.MigrationCacheExpiry;
-                template = await _provider.CreateBranchAsync(new BranchRequest(templateName, root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
+                template = await _provider.CreateBranchAsync(new BranchRequest(nameForNew, root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
                 try
                 {
                     await MigrateAsync(template, cancellationToken).ConfigureAwait(false);
@@ -286,9 +280,55 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 _logger.LogInformation("Migrations unchanged (fingerprint {Fingerprint}): reusing {Template}.", fingerprint[..12], template.Name);
             }
 
+            TemplateName = template.Name;
             _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), template, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The newest fresh template for the fingerprint, deleting expired ones on the way, and the name to build
+    /// a new one under. An expired template that running sessions still branch from cannot go (Neon refuses
+    /// to delete a parent), so it stays for the sweeper, and the rebuilt one gets a generation suffix
+    /// (<c>&lt;template&gt;-&lt;unix seconds&gt;</c>).
+    /// </summary>
+    private async Task<(Branch? Fresh, string NameForNew)> FindFreshTemplateAsync(string baseName, CancellationToken cancellationToken)
+    {
+        var ours = await _provider.ListOurBranchesAsync(cancellationToken).ConfigureAwait(false);
+        Branch? fresh = null;
+        var held = false;
+        foreach (var template in ours.Where(b => IsTemplateGeneration(b.Name, baseName)).OrderByDescending(b => b.CreatedAt ?? DateTimeOffset.MinValue))
+        {
+            if (IsFresh(template))
+            {
+                fresh ??= template;
+            }
+            else if (ours.Any(b => b.ParentId == template.Id))
+            {
+                held |= template.Name == baseName;
+                _logger.LogInformation("The migrated template {Template} has expired, but branches of running sessions still start from it; it stays until they are gone.", template.Name);
+            }
+            else
+            {
+                _logger.LogInformation("The migrated template {Template} has expired; deleting it.", template.Name);
+                try
+                {
+                    await _provider.DeleteBranchAsync(template, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // Neon may still refuse (a child that is not ours): build a new one beside it rather than fail the run.
+                    held |= template.Name == baseName;
+                    _logger.LogWarning("Could not delete the expired template {Template}: {Message} The sweeper retries later.", template.Name, e.Message);
+                }
+            }
+        }
+
+        // The expired template still holds the base name: the rebuilt one gets a name of its own.
+        return (fresh, held ? $"{baseName}-{DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}" : baseName);
+    }
+
+    private static bool IsTemplateGeneration(string name, string baseName) =>
+        name == baseName || (name.Length > baseName.Length + 1 && name.StartsWith(baseName + "-", StringComparison.Ordinal) && !name.AsSpan(baseName.Length + 1).ContainsAnyExceptInRange('0', '9'));
 
     private bool IsFresh(Branch template)
     {

@@ -9,8 +9,6 @@ public sealed class FullSessionTests
 {
     private static readonly string[] ReadOnlyRefusals = [PostgresErrorCodes.ReadOnlySqlTransaction, PostgresErrorCodes.InsufficientPrivilege];
 
-    private static readonly string[] Polls = ["getProjectOperation", "getProjectEndpoint"];
-
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
@@ -122,50 +120,5 @@ public sealed class FullSessionTests
 
         Measurements.Record(TestContext, $"API calls for the whole session: {statistics.ApiCalls}; statistics: {string.Join(" ", statistics.ToJson().Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries))}");
         await neon.AssertNoSecretsLoggedAsync(cancellationToken);
-    }
-
-    [TestMethod]
-    public async Task SecondSession_ReusesTheCachedMigratedTemplate_WithFewerApiCalls()
-    {
-        var cancellationToken = TestContext.CancellationToken;
-        await using var neon = await NeonFixture.StartAsync(cancellationToken);
-        var options = neon.Options(migrationCacheExpiry: TimeSpan.FromHours(1));
-
-        var (first, firstStart, firstWork) = await RunSessionAsync(neon, options, cancellationToken);
-        Assert.IsFalse(first.MigrationsReused);
-        Assert.AreEqual(2, first.MigrationsApplied);
-        var template = await neon.Api.NonDefaultBranchNamesAsync(cancellationToken);
-        Assert.HasCount(1, template, "only the cached template outlives the session");
-        StringAssert.StartsWith(template[0], BranchNames.Prefix + "template-");
-
-        var (second, secondStart, secondWork) = await RunSessionAsync(neon, options, cancellationToken);
-        Assert.IsTrue(second.MigrationsReused);
-        Assert.AreEqual(0, second.MigrationsApplied);
-        CollectionAssert.AreEqual(template.ToArray(), (await neon.Api.NonDefaultBranchNamesAsync(cancellationToken)).ToArray(), "the same template, still the only one left");
-        Assert.IsLessThan(firstWork, secondWork, "calls other than operation and endpoint polls: no template to create, no migration endpoint, no password");
-        Measurements.Record(TestContext, $"Session start API calls: first (migrates, builds the template) {firstStart}, second (reuses it) {secondStart}; without polls {firstWork} and {secondWork}.");
-
-        var templateId = (await neon.Api.ListBranchesAsync(cancellationToken)).Single(b => b.Name == template[0]).Id;
-        await neon.Api.DeleteBranchAsync(templateId, cancellationToken);
-        await neon.AssertNoSecretsLoggedAsync(cancellationToken);
-    }
-
-    /// <summary>Starts a session, checks one isolated test on it, and returns its statistics and the calls its start made (all, and without polls).</summary>
-    private static async Task<(SessionStatistics Statistics, long StartCalls, long StartWork)> RunSessionAsync(NeonFixture neon, NeonTestingOptions options, CancellationToken cancellationToken)
-    {
-        var before = neon.Emulator.Requests.Snapshot();
-        await using var session = await TestDatabaseSession.StartAsync(options, neon.SessionLog, cancellationToken);
-        var after = neon.Emulator.Requests.Snapshot();
-        var startWork = after.Where(p => !Polls.Contains(p.Key)).Sum(p => p.Value - before.GetValueOrDefault(p.Key));
-        var startCalls = session.Statistics.ApiCalls;
-
-        await using (var lease = await session.AcquireIsolatedBranchAsync(cancellationToken))
-        {
-            neon.Track(lease.ConnectionString);
-            CollectionAssert.AreEqual(new[] { "seed-1", "seed-2" }, (await Db.CustomersAsync(lease.ConnectionString, cancellationToken)).ToArray());
-            Assert.AreEqual(1L, await Db.ScalarAsync<long>(lease.ConnectionString, "SELECT count(*) FROM migration_runs", cancellationToken), "the template holds one migration run");
-        }
-
-        return (session.Statistics, startCalls, startWork);
     }
 }
