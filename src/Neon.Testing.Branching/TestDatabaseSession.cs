@@ -212,7 +212,16 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         if (Options.KeepBranches)
         {
-            _logger.LogInformation("Keeping {Count} branches (NeonKeepBranches): {Branches}. They expire at {Expiry:u}.", _created.Count, string.Join(", ", _created.Select(b => b.Name)), _created.FirstOrDefault()?.ExpiresAt);
+            // Branches that have children cannot expire (the migration branch): the sweeper's age window is their net.
+            var expiring = _created.Where(b => b.ExpiresAt is not null).ToList();
+            var latest = expiring.Select(b => b.ExpiresAt!.Value.ToUniversalTime()).DefaultIfEmpty().Max();
+            var noExpiry = _created.Where(b => b.ExpiresAt is null).Select(b => b.Name).ToList();
+            _logger.LogInformation(
+                "Keeping {Count} branches (NeonKeepBranches): {Branches}.{Expiring}{NoExpiry}",
+                _created.Count,
+                string.Join(", ", _created.Select(b => b.Name)),
+                expiring.Count == 0 ? "" : $" {expiring.Count} expire by {latest:u}.",
+                noExpiry.Count == 0 ? "" : $" {string.Join(", ", noExpiry)} cannot expire (it has children): a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min) and idle.");
         }
         else
         {

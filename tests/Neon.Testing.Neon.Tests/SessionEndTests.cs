@@ -3,7 +3,7 @@ using Neon.Testing.Branching;
 
 namespace Neon.Testing.Neon.Tests;
 
-/// <summary>When Neon will not delete a branch at session end: the session says so, and says what removes the branch instead.</summary>
+/// <summary>Branches left at session end (kept on purpose, or refused by Neon): the session says which, and what removes each.</summary>
 [TestClass]
 public sealed class SessionEndTests
 {
@@ -31,6 +31,33 @@ public sealed class SessionEndTests
         Assert.IsFalse(warning.Contains("..", StringComparison.Ordinal));
         CollectionAssert.AreEqual(new[] { migration.Name }, (await neon.Api.NonDefaultBranchNamesAsync(cancellationToken)).ToArray());
 
+        await neon.Api.DeleteBranchAsync(migration.Id, cancellationToken);
+        await neon.AssertNoSecretsLoggedAsync(cancellationToken);
+    }
+
+    [TestMethod]
+    public async Task SessionEnd_WithKeepBranches_KeepsThemAndSaysWhenEachGoes()
+    {
+        var cancellationToken = TestContext.CancellationToken;
+        await using var neon = await NeonFixture.StartAsync(cancellationToken);
+        Branch migration, isolated;
+        await using (var session = await TestDatabaseSession.StartAsync(neon.Options() with { KeepBranches = true }, neon.SessionLog, cancellationToken))
+        {
+            migration = session.MigrationBranch;
+            await using var lease = await session.AcquireIsolatedBranchAsync(cancellationToken);
+            neon.Track(lease.ConnectionString);
+            isolated = lease.Branch;
+        }
+
+        CollectionAssert.AreEquivalent(new[] { migration.Name, isolated.Name }, (await neon.Api.NonDefaultBranchNamesAsync(cancellationToken)).ToArray());
+        Assert.AreEqual(0, neon.Emulator.Requests["deleteProjectBranch"]);
+        var keeping = neon.Log.Entries.Single(e => e.Source == "session" && e.Text.StartsWith("Keeping 2 branches (NeonKeepBranches)", StringComparison.Ordinal)).Text;
+        Assert.IsNotNull(isolated.ExpiresAt);
+        StringAssert.Contains(keeping, $"{isolated.ExpiresAt.Value.ToUniversalTime():u}", "says when the expiring branches go");
+        StringAssert.Contains(keeping, migration.Name);
+        StringAssert.Contains(keeping, "NeonBranchExpiry", "and that the migration branch, which cannot expire, is left to the sweeper");
+
+        await neon.Api.DeleteBranchAsync(isolated.Id, cancellationToken);
         await neon.Api.DeleteBranchAsync(migration.Id, cancellationToken);
         await neon.AssertNoSecretsLoggedAsync(cancellationToken);
     }
