@@ -10,12 +10,8 @@ public sealed class StuckOperationTests
 {
     public TestContext TestContext { get; set; } = null!;
 
-    /// <summary>
-    /// The session builds its provider with the production timings (3 min per operation, 60 s clean-up
-    /// budget); they are internal, so this test waits them out in real time. The timeout is the bound.
-    /// </summary>
     [TestMethod]
-    [Timeout(10 * 60 * 1000, CooperativeCancellation = true)]
+    [Timeout(3 * 60 * 1000, CooperativeCancellation = true)]
     public async Task SessionStart_FailsNamingTheBranchAndOperation_WhenAnOperationIsStuck_AndLeavesNoBranch()
     {
         var cancellationToken = TestContext.CancellationToken;
@@ -23,7 +19,13 @@ public sealed class StuckOperationTests
         neon.Emulator.Faults.StallNextOperations(1, "create_timeline");
 
         var stopwatch = Stopwatch.StartNew();
-        var failure = await Assert.ThrowsExactlyAsync<NeonProviderException>(() => TestDatabaseSession.StartAsync(neon.Options(), neon.SessionLog, cancellationToken));
+        // Production waits 3 minutes for an operation; the same code path with a 10-second budget.
+        var timings = new NeonTimings { OperationTimeout = TimeSpan.FromSeconds(10), CleanupTimeout = TimeSpan.FromSeconds(10) };
+        var failure = await Assert.ThrowsExactlyAsync<NeonProviderException>(() => TestDatabaseSession.StartAsync(
+            neon.Options(),
+            neon.SessionLog,
+            (options, logger, _) => Task.FromResult<IBranchProvider>(new NeonBranchProvider(options, logger, handler: null, new NeonResilienceOptions(), timings, timeProvider: null)),
+            cancellationToken));
         stopwatch.Stop();
         neon.Observe(failure);
 
@@ -47,7 +49,13 @@ public sealed class StuckOperationTests
         await using var neon = await NeonFixture.StartAsync(cancellationToken);
         neon.Emulator.Faults.FailNextOperations(1, "start_compute", "emulator: the compute did not start");
 
-        var failure = await Assert.ThrowsExactlyAsync<NeonProviderException>(() => TestDatabaseSession.StartAsync(neon.Options(), neon.SessionLog, cancellationToken));
+        // Production waits 3 minutes for an operation; the same code path with a 10-second budget.
+        var timings = new NeonTimings { OperationTimeout = TimeSpan.FromSeconds(10), CleanupTimeout = TimeSpan.FromSeconds(10) };
+        var failure = await Assert.ThrowsExactlyAsync<NeonProviderException>(() => TestDatabaseSession.StartAsync(
+            neon.Options(),
+            neon.SessionLog,
+            (options, logger, _) => Task.FromResult<IBranchProvider>(new NeonBranchProvider(options, logger, handler: null, new NeonResilienceOptions(), timings, timeProvider: null)),
+            cancellationToken));
         neon.Observe(failure);
 
         StringAssert.Contains(failure.Message, "start_compute");
