@@ -1,0 +1,11 @@
+namespace Neon.Testing.Branching.Isolation;
+
+/// <summary>Tuning for <see cref="ChangeTracker"/>; the defaults suit test databases.</summary>
+public sealed class ChangeTrackerOptions
+{
+    /// <summary>How long a restore waits for a lock held by a leaked connection before it terminates the database's other connections (default 1 s).</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A touched table whose baseline is empty is truncated rather than deleted from when its heap is larger than this (default 1 MiB), since TRUNCATE costs milliseconds per table whatever its size.</summary>
+    public long TruncateThresholdBytes { get; init; } = 1024 * 1024;
+}
