@@ -15,11 +15,11 @@ internal sealed record DatabaseSnapshot(IReadOnlyDictionary<string, string> Tabl
 
     private const string SchemaSignature = $"""
         SELECT md5(coalesce(string_agg(x, E'\n' ORDER BY x), '')) FROM (
-          SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind || ' ' || c.relpersistence || ' ' || coalesce(c.relacl::text, '') || ' ' || coalesce(c.reloptions::text, '') AS x
+          SELECT 'rel ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text || ' ' || c.relpersistence::text || ' ' || coalesce(c.relacl::text, '') || ' ' || coalesce(c.reloptions::text, '') AS x
           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {UserNamespaces}
           UNION ALL
           SELECT 'col ' || n.nspname || '.' || c.relname || '.' || a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
-                 || ' ' || a.attnotnull || ' ' || a.attidentity || a.attgenerated || ' ' || coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '')
+                 || ' ' || a.attnotnull || ' ' || a.attidentity::text || a.attgenerated::text || ' ' || coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '')
           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
           LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -31,7 +31,7 @@ internal sealed record DatabaseSnapshot(IReadOnlyDictionary<string, string> Tabl
           SELECT 'con ' || n.nspname || '.' || k.conname || ' ' || pg_catalog.pg_get_constraintdef(k.oid)
           FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace WHERE {UserNamespaces}
           UNION ALL
-          SELECT 'trg ' || pg_catalog.pg_get_triggerdef(t.oid) || ' ' || t.tgenabled
+          SELECT 'trg ' || pg_catalog.pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text
           FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
           WHERE NOT t.tgisinternal AND {UserNamespaces}
           UNION ALL
@@ -41,7 +41,7 @@ internal sealed record DatabaseSnapshot(IReadOnlyDictionary<string, string> Tabl
           SELECT 'view ' || n.nspname || '.' || c.relname || ' ' || md5(pg_catalog.pg_get_viewdef(c.oid))
           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND {UserNamespaces}
           UNION ALL
-          SELECT 'type ' || n.nspname || '.' || y.typname || ' ' || y.typtype
+          SELECT 'type ' || n.nspname || '.' || y.typname || ' ' || y.typtype::text
           FROM pg_catalog.pg_type y JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace WHERE y.typtype IN ('e', 'd', 'c') AND {UserNamespaces}
           UNION ALL
           SELECT 'ns ' || n.nspname || ' ' || coalesce(n.nspacl::text, '') FROM pg_catalog.pg_namespace n WHERE {UserNamespaces}

@@ -7,6 +7,7 @@ namespace Neon.Testing.Branching.Isolation;
 /// <summary>
 /// The one transaction that puts touched tables and moved sequences back to their baseline, sent as one batch (one round trip).
 /// Rows are matched to the baseline by (ctid, xmin): rows the test did not touch keep both, so only what changed is written.
+/// Every table is restored by one statement, so foreign keys are checked once, at its end, whatever their order.
 /// </summary>
 internal sealed class RestorePlan
 {
@@ -49,20 +50,16 @@ internal sealed class RestorePlan
         plan.Tables.AddRange(tables.OrderBy(t => t.Order));
         plan.Sequences.AddRange(sequences);
         var parentsFirst = plan.Tables;
-        var childrenFirst = Enumerable.Reverse(parentsFirst).ToList();
 
         plan.Add("BEGIN");
         plan.Add($"SET LOCAL {TrackingSql.RestoringSetting} = 'on'");
         plan.Add($"SET LOCAL {TrackingSql.MarkedSetting} = ','");
         plan.Add($"SET LOCAL lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
         plan.Add("SET LOCAL row_security = off");
+        plan.Add("SET CONSTRAINTS ALL DEFERRED");
         if (mode == RestoreMode.ReplicationRole)
         {
             plan.Add("SET LOCAL session_replication_role = replica");
-        }
-        else
-        {
-            plan.Add("SET CONSTRAINTS ALL DEFERRED");
         }
 
         var triggers = parentsFirst.SelectMany(t => t.Triggers).Where(t => t.FiresIn(mode)).ToList();
@@ -79,16 +76,24 @@ internal sealed class RestorePlan
             plan.Add("TRUNCATE " + string.Join(", ", parentsFirst.Where(t => truncated.Contains(t.Oid)).Select(t => t.Only + t.QualifiedName)));
         }
 
-        // Children first, so no row still references a row about to go.
-        foreach (var table in childrenFirst.Where(t => !truncated.Contains(t.Oid)))
+        // One statement for every other table: PostgreSQL runs foreign-key checks and actions at the end of the statement,
+        // so the order of tables, self-references and even non-deferrable cycles do not matter.
+        var ctes = new List<string>();
+        var afterwards = new List<string>();
+        var index = 0;
+        foreach (var table in parentsFirst.Where(t => !truncated.Contains(t.Oid)))
         {
-            plan.Add(DeleteStatement(table));
+            AddTable(ctes, afterwards, table, index++);
         }
 
-        // Parents first, so every restored row finds the rows it references.
-        foreach (var table in parentsFirst.Where(t => t.Baseline is not null))
+        if (ctes.Count > 0)
         {
-            plan.Add(table.Key is null ? ReinsertByIdentity(table) : RestoreByKey(table));
+            plan.Add("WITH " + string.Join(",\n", ctes) + "\nSELECT 1");
+        }
+
+        foreach (var statement in afterwards)
+        {
+            plan.Add(statement);
         }
 
         foreach (var trigger in triggers)
@@ -162,72 +167,85 @@ internal sealed class RestorePlan
         return table.RelKind == 'p' ? returning + $", {prefix}tableoid AS {Sql.Quote(TrackingInstaller.TableOidColumn)}" : returning;
     }
 
-    private static string IdentityColumns(TrackedTable table)
-        => table.RelKind == 'p'
-            ? Sql.Columns([TrackingInstaller.CtidColumn, TrackingInstaller.XminColumn, TrackingInstaller.TableOidColumn])
-            : Sql.Columns([TrackingInstaller.CtidColumn, TrackingInstaller.XminColumn]);
-
-    /// <summary>Phase one: remove every row that is not a baseline row (for a keyed table: whose key is not in the baseline).</summary>
-    private static string DeleteStatement(TrackedTable table)
+    /// <summary>
+    /// The CTEs restoring one table. Deletions run first (the others wait on their count), so a unique value freed by a
+    /// deleted row can be taken by a restored one; all sub-statements read the table as it was before the statement.
+    /// </summary>
+    private static void AddTable(List<string> ctes, List<string> afterwards, TrackedTable table, int index)
     {
+        var target = table.Only + table.QualifiedName;
+        var d = $"d{index}";
         if (table.Baseline is null)
         {
-            return $"DELETE FROM {table.Only}{table.QualifiedName}";
+            ctes.Add($"{d} AS (DELETE FROM {target})");
+            return;
         }
 
         var baseline = Sql.Ours(table.Baseline);
-        var match = table.Key is null ? IdentityMatch(table, "t", "b") : Sql.Equal(table.Key, "b", "t");
-        return $"DELETE FROM {table.Only}{table.QualifiedName} t WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {match})";
-    }
-
-    /// <summary>Phase two for a keyed table: update changed baseline rows in place (keys unchanged, so references stay valid), insert missing ones, and record their new identities.</summary>
-    private static string RestoreByKey(TrackedTable table)
-    {
-        var baseline = Sql.Ours(table.Baseline!);
-        var key = table.Key!;
-        var set = table.Columns.Where(c => !key.Contains(c)).ToList();
-        var keyColumns = Sql.Columns(key);
-        var ctes = new List<string>();
-        if (set.Count > 0)
+        var after = $"(SELECT count(*) FROM {d}) >= 0";
+        var columns = Sql.Columns(table.Columns);
+        if (table.RelKind == 'p')
         {
-            ctes.Add($"""
-                u AS (UPDATE {table.Only}{table.QualifiedName} t SET {string.Join(", ", set.Select(c => $"{Sql.Quote(c)} = b.{Sql.Quote(c)}"))}
-                      FROM {baseline} b WHERE {Sql.Equal(key, "t", "b")} AND NOT ({IdentityMatch(table, "t", "b")})
-                      RETURNING {IdentityReturning(table, "t")}, {Sql.Columns(key, "t")})
+            // A partitioned table cannot return system columns: rewrite it whole, then record the new identities.
+            ctes.Add($"{d} AS (DELETE FROM {target} RETURNING 1)");
+            ctes.Add($"i{index} AS (INSERT INTO {table.QualifiedName} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {baseline} WHERE {after})");
+            afterwards.Add($"""
+                WITH x AS (DELETE FROM {baseline} RETURNING 1)
+                INSERT INTO {baseline} ({Sql.Columns(IdentityNames(table))}, {columns})
+                SELECT ctid, xmin, tableoid, {columns} FROM {target} WHERE (SELECT count(*) FROM x) >= 0
                 """);
+            return;
+        }
+        if (table.Key is { } key)
+        {
+            // Rows whose key is not in the baseline go; changed baseline rows are updated in place (keys unchanged, so
+            // references to them stay valid); missing ones come back; the baseline records the new row identities.
+            ctes.Add($"{d} AS (DELETE FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {Sql.Equal(key, "b", "t")}) RETURNING 1)");
+            var set = table.Columns.Where(c => !key.Contains(c)).ToList();
+            var changed = new List<string>();
+            if (set.Count > 0)
+            {
+                ctes.Add($"""
+                    u{index} AS (UPDATE {target} t SET {string.Join(", ", set.Select(c => $"{Sql.Quote(c)} = b.{Sql.Quote(c)}"))}
+                        FROM {baseline} b WHERE {Sql.Equal(key, "t", "b")} AND NOT ({IdentityMatch(table, "t", "b")}) AND {after}
+                        RETURNING {IdentityReturning(table, "t")}, {Sql.Columns(key, "t")})
+                    """);
+                changed.Add($"SELECT * FROM u{index}");
+            }
+
+            ctes.Add($"""
+                i{index} AS (INSERT INTO {table.QualifiedName} ({columns}) OVERRIDING SYSTEM VALUE
+                    SELECT {Sql.Columns(table.Columns, "b")} FROM {baseline} b
+                    WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {Sql.Equal(key, "t", "b")}) AND {after}
+                    RETURNING {IdentityReturning(table, null)}, {Sql.Columns(key)})
+                """);
+            changed.Add($"SELECT * FROM i{index}");
+            ctes.Add($"""
+                r{index} AS (UPDATE {baseline} b SET {string.Join(", ", IdentityNames(table).Select(c => $"{Sql.Quote(c)} = n.{Sql.Quote(c)}"))}
+                    FROM ({string.Join(" UNION ALL ", changed)}) n WHERE {Sql.Equal(key, "b", "n")})
+                """);
+            return;
         }
 
+        // No key: rows are matched by identity only. Rows that are not baseline rows go; baseline rows that are gone
+        // (deleted, or updated into a new row version) are inserted again and their baseline entries swapped for the new identities.
+        ctes.Add($"{d} AS (DELETE FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {IdentityMatch(table, "t", "b")}) RETURNING 1)");
         ctes.Add($"""
-            i AS (INSERT INTO {table.QualifiedName} ({Sql.Columns(table.Columns)}) OVERRIDING SYSTEM VALUE
-                  SELECT {Sql.Columns(table.Columns, "b")} FROM {baseline} b
-                  WHERE NOT EXISTS (SELECT 1 FROM {table.Only}{table.QualifiedName} t WHERE {Sql.Equal(key, "t", "b")})
-                  RETURNING {IdentityReturning(table, null)}, {keyColumns})
+            g{index} AS (DELETE FROM {baseline} b WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {IdentityMatch(table, "t", "b")})
+                RETURNING {Sql.Columns(table.Columns, "b")})
             """);
-        ctes.Add(set.Count > 0 ? "n AS (SELECT * FROM u UNION ALL SELECT * FROM i)" : "n AS (SELECT * FROM i)");
-        var identity = table.RelKind == 'p'
-            ? [TrackingInstaller.CtidColumn, TrackingInstaller.XminColumn, TrackingInstaller.TableOidColumn]
-            : new[] { TrackingInstaller.CtidColumn, TrackingInstaller.XminColumn };
-        return $"""
-            WITH {string.Join(",\n", ctes)}
-            UPDATE {baseline} b SET {string.Join(", ", identity.Select(c => $"{Sql.Quote(c)} = n.{Sql.Quote(c)}"))}
-            FROM n WHERE {Sql.Equal(key, "b", "n")}
-            """;
+        ctes.Add($"""
+            i{index} AS (INSERT INTO {table.QualifiedName} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM g{index} WHERE {after}
+                RETURNING {IdentityReturning(table, null)}, {columns})
+            """);
+        var identity = Sql.Columns(IdentityNames(table));
+        ctes.Add($"r{index} AS (INSERT INTO {baseline} ({identity}, {columns}) SELECT {identity}, {columns} FROM i{index})");
     }
 
-    /// <summary>Phase two without a key: re-insert the baseline rows that are gone (deleted or updated) and swap in their new identities.</summary>
-    private static string ReinsertByIdentity(TrackedTable table)
-    {
-        var baseline = Sql.Ours(table.Baseline!);
-        var columns = Sql.Columns(table.Columns);
-        return $"""
-            WITH gone AS (DELETE FROM {baseline} b
-                          WHERE NOT EXISTS (SELECT 1 FROM {table.Only}{table.QualifiedName} t WHERE {IdentityMatch(table, "t", "b")})
-                          RETURNING {Sql.Columns(table.Columns, "b")}),
-                 i AS (INSERT INTO {table.QualifiedName} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM gone
-                       RETURNING {IdentityReturning(table, null)}, {columns})
-            INSERT INTO {baseline} ({IdentityColumns(table)}, {columns}) SELECT {IdentityColumns(table)}, {columns} FROM i
-            """;
-    }
+    private static string[] IdentityNames(TrackedTable table)
+        => table.RelKind == 'p'
+            ? [TrackingInstaller.CtidColumn, TrackingInstaller.XminColumn, TrackingInstaller.TableOidColumn]
+            : [TrackingInstaller.CtidColumn, TrackingInstaller.XminColumn];
 
     private void Add(string sql) => Commands.Add(new NpgsqlBatchCommand(sql));
 
