@@ -124,6 +124,10 @@ public sealed class ChangeTracker : IAsyncDisposable
         var sequences = new List<TrackedSequence>();
         var notes = new List<string>();
         var lockRetried = false;
+
+        // Without foreign-key triggers (replication role) nothing references a row during the restore, so changed rows
+        // are simply rewritten; otherwise they are updated in place, and rewritten only when that hits a unique key.
+        var rewrite = RestoreMode == RestoreMode.ReplicationRole;
         for (var pass = 0; pass < MaxPasses; pass++)
         {
             CheckResult check;
@@ -188,7 +192,7 @@ public sealed class ChangeTracker : IAsyncDisposable
             var dirty = check.Dirty.Keys.Select(oid => model.Tables[oid]).ToList();
             var moved = check.MovedSequences.Where(model.Sequences.ContainsKey).Select(oid => model.Sequences[oid]).ToList();
             var sizes = check.Dirty.ToDictionary(d => d.Key, d => d.Value ?? 0);
-            var plan = RestorePlan.Build(RestoreMode, dirty, moved, sizes, _options);
+            var plan = RestorePlan.Build(RestoreMode, dirty, moved, sizes, _options, rewrite);
             if (plan.FullReason is not null)
             {
                 return await FullResetAsync(Join(notes, plan.FullReason), LogLevel.Information, stopwatch, cancellationToken).ConfigureAwait(false);
@@ -208,6 +212,14 @@ public sealed class ChangeTracker : IAsyncDisposable
                     return await FullResetAsync(Join(notes, "connections holding locks could not be terminated"), LogLevel.Warning, stopwatch, cancellationToken).ConfigureAwait(false);
                 }
 
+                pass--;
+                continue;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && !rewrite)
+            {
+                // Unique values swapped between rows cannot be updated back row by row.
+                await RollbackQuietlyAsync().ConfigureAwait(false);
+                rewrite = true;
                 pass--;
                 continue;
             }

@@ -36,7 +36,8 @@ internal sealed class RestorePlan
         IReadOnlyCollection<TrackedTable> tables,
         IReadOnlyCollection<TrackedSequence> sequences,
         IReadOnlyDictionary<uint, long> sizes,
-        ChangeTrackerOptions options)
+        ChangeTrackerOptions options,
+        bool rewriteChangedRows)
     {
         foreach (var table in tables)
         {
@@ -83,7 +84,7 @@ internal sealed class RestorePlan
         var index = 0;
         foreach (var table in parentsFirst.Where(t => !truncated.Contains(t.Oid)))
         {
-            AddTable(ctes, afterwards, table, index++);
+            AddTable(ctes, afterwards, table, index++, rewriteChangedRows);
         }
 
         if (ctes.Count > 0)
@@ -168,10 +169,12 @@ internal sealed class RestorePlan
     }
 
     /// <summary>
-    /// The CTEs restoring one table. Deletions run first (the others wait on their count), so a unique value freed by a
+    /// The CTEs restoring one table. With <paramref name="rewriteChangedRows"/>, changed rows are deleted and inserted again
+    /// rather than updated in place: immune to unique values swapped between rows, but a foreign key with an ON DELETE
+    /// action would act on rows referencing them (the tracker notices and restores those too). Deletions run first (the others wait on their count), so a unique value freed by a
     /// deleted row can be taken by a restored one; all sub-statements read the table as it was before the statement.
     /// </summary>
-    private static void AddTable(List<string> ctes, List<string> afterwards, TrackedTable table, int index)
+    private static void AddTable(List<string> ctes, List<string> afterwards, TrackedTable table, int index, bool rewriteChangedRows)
     {
         var target = table.Only + table.QualifiedName;
         var d = $"d{index}";
@@ -196,7 +199,7 @@ internal sealed class RestorePlan
                 """);
             return;
         }
-        if (table.Key is { } key)
+        if (table.Key is { } key && !rewriteChangedRows)
         {
             // Rows whose key is not in the baseline go; changed baseline rows are updated in place (keys unchanged, so
             // references to them stay valid); missing ones come back; the baseline records the new row identities.
@@ -227,7 +230,7 @@ internal sealed class RestorePlan
             return;
         }
 
-        // No key: rows are matched by identity only. Rows that are not baseline rows go; baseline rows that are gone
+        // No key (or rewriting): rows are matched by identity only. Rows that are not baseline rows go; baseline rows that are gone
         // (deleted, or updated into a new row version) are inserted again and their baseline entries swapped for the new identities.
         ctes.Add($"{d} AS (DELETE FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {IdentityMatch(table, "t", "b")}) RETURNING 1)");
         ctes.Add($"""
