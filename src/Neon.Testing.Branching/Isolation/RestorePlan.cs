@@ -47,6 +47,14 @@ internal sealed class RestorePlan
             }
         }
 
+        foreach (var table in tables)
+        {
+            if (mode != RestoreMode.ReplicationRole && table.Baseline is not null && (table.Key is null || table.RelKind == 'p') && table.ReferencedWithDeleteAction)
+            {
+                return new RestorePlan($"table {table.DisplayName} cannot have its rows restored in place (no primary key or unique NOT NULL key, or partitioned), and foreign keys with ON DELETE actions reference it");
+            }
+        }
+
         var plan = new RestorePlan(null);
         plan.Tables.AddRange(tables.OrderBy(t => t.Order));
         plan.Sequences.AddRange(sequences);
@@ -84,7 +92,8 @@ internal sealed class RestorePlan
         var index = 0;
         foreach (var table in parentsFirst.Where(t => !truncated.Contains(t.Oid)))
         {
-            AddTable(ctes, afterwards, table, index++, rewriteChangedRows);
+            var rewrite = rewriteChangedRows && (mode == RestoreMode.ReplicationRole || !table.ReferencedWithDeleteAction);
+            AddTable(ctes, afterwards, table, index++, rewrite);
         }
 
         if (ctes.Count > 0)

@@ -12,7 +12,8 @@ namespace Neon.Testing.Branching.Isolation;
 /// </summary>
 /// <remarks>
 /// A statement that fails outside such a savepoint aborts the outer transaction, as it would any transaction: wrap
-/// statements expected to fail in <see cref="BeginTransactionAsync"/>. EF Core: <c>UseNpgsql(Connection)</c> and
+/// statements expected to fail in <see cref="BeginTransactionAsync"/>. Sequences advance as in any rolled-back
+/// transaction and are not reset (tests at this level may run in parallel on one database), so assert on rows, not on ids. EF Core: <c>UseNpgsql(Connection)</c> and
 /// <c>Database.UseTransaction(Transaction)</c>; <c>SaveChanges</c> then uses savepoints inside it.
 /// </remarks>
 public sealed class TestTransaction : IAsyncDisposable, IDisposable

@@ -32,6 +32,12 @@ internal sealed class TrackedTable
     /// <summary>A table outside tracking references this one, so it cannot be truncated alone.</summary>
     public bool ReferencedFromOutside { get; set; }
 
+    /// <summary>
+    /// A foreign key with an ON DELETE action other than NO ACTION (cascade, set null/default, restrict) references this
+    /// table, so while foreign-key triggers fire its changed rows must be updated in place, never deleted and re-inserted.
+    /// </summary>
+    public bool ReferencedWithDeleteAction { get; set; }
+
     /// <summary>Enabled user triggers on the table and its partitions.</summary>
     public List<UserTrigger> Triggers { get; } = [];
 

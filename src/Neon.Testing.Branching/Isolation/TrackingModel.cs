@@ -59,7 +59,7 @@ internal sealed class TrackingModel
                 new($"SELECT t.rel, t.unit, t.schema_name, t.table_name, t.relkind, t.baseline, t.columns, t.key_columns FROM {Sql.Ours("tables")} t ORDER BY t.rel"),
                 new($"SELECT s.seq, s.schema_name, s.sequence_name FROM {Sql.Ours("sequences")} s"),
                 new($"""
-                    SELECT k.conrelid, k.confrelid FROM pg_catalog.pg_constraint k
+                    SELECT k.conrelid, k.confrelid, k.confdeltype FROM pg_catalog.pg_constraint k
                     WHERE k.contype = 'f' AND k.conparentid = 0
                       AND (k.conrelid IN (SELECT rel FROM {Sql.Ours("tables")}) OR k.confrelid IN (SELECT rel FROM {Sql.Ours("tables")}))
                     """),
@@ -132,6 +132,11 @@ internal sealed class TrackingModel
         {
             var child = unitOf.GetValueOrDefault(reader.GetFieldValue<uint>(0));
             var parent = unitOf.GetValueOrDefault(reader.GetFieldValue<uint>(1));
+            if (parent != 0 && reader.GetChar(2) != 'a')
+            {
+                tables[parent].ReferencedWithDeleteAction = true;
+            }
+
             if (parent != 0 && child == 0)
             {
                 tables[parent].ReferencedFromOutside = true;
