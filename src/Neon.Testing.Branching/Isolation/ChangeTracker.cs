@@ -30,6 +30,10 @@ public sealed class ChangeTracker : IAsyncDisposable
     private string? _alwaysFull;
     private string? _pendingFull;
     private uint _databaseOid;
+
+    // Activity counter value after the last reset; -1 forces a read of every sequence.
+    private long _activity = -1;
+    private long _lastRestoreActivity = -1;
     private bool _disposed;
 
     private ChangeTracker(string connectionString, Func<CancellationToken, Task> fullReset, ChangeTrackerOptions options, ILogger logger)
@@ -158,7 +162,7 @@ public sealed class ChangeTracker : IAsyncDisposable
 
             if (check.Ddl is { } ddl)
             {
-                return await FullResetAsync(Join(notes, $"the schema changed ({ddl.Count} DDL command(s), first: {ddl.Tag})"), LogLevel.Information, stopwatch, cancellationToken).ConfigureAwait(false);
+                return await FullResetAsync(Join(notes, $"the schema changed ({ddl.Count} kind(s) of DDL command, e.g. {ddl.Tag})"), LogLevel.Information, stopwatch, cancellationToken).ConfigureAwait(false);
             }
 
             if (check.Fingerprint is not null && check.Fingerprint != _fingerprint)
@@ -186,6 +190,7 @@ public sealed class ChangeTracker : IAsyncDisposable
 
             if (check.IsClean)
             {
+                _activity = check.Activity;
                 return Result(tables.Count > 0 || sequences.Count > 0 ? ResetKind.Restored : ResetKind.Clean, tables, sequences, stopwatch, notes);
             }
 
@@ -242,6 +247,7 @@ public sealed class ChangeTracker : IAsyncDisposable
             var restored = plan.Tables.Select(t => t.Oid).ToHashSet();
             if (written.All(restored.Contains))
             {
+                _activity = _lastRestoreActivity;
                 return Result(ResetKind.Restored, tables, sequences, stopwatch, notes);
             }
 
@@ -271,11 +277,15 @@ public sealed class ChangeTracker : IAsyncDisposable
     private async Task<CheckResult> CheckAsync(CancellationToken cancellationToken)
     {
         var result = new CheckResult();
+        _check!.Parameters[1].Value = _activity;
         await using var reader = await _check!.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             switch (reader.GetInt32(0))
             {
+                case 0:
+                    result.Activity = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+                    break;
                 case 1:
                     result.Dirty[(uint)reader.GetInt64(1)] = reader.IsDBNull(2) ? null : reader.GetInt64(2);
                     break;
@@ -283,7 +293,7 @@ public sealed class ChangeTracker : IAsyncDisposable
                     result.MovedSequences.Add((uint)reader.GetInt64(1));
                     break;
                 case 3:
-                    result.Ddl = (reader.GetInt64(2), reader.GetString(3));
+                    result.Ddl = result.Ddl is { } ddl ? (ddl.Count + 1, ddl.Tag) : (1, reader.GetString(3));
                     break;
                 case 4:
                     result.OpenTransactions.Add((int)reader.GetInt64(1));
@@ -328,6 +338,10 @@ public sealed class ChangeTracker : IAsyncDisposable
                 else if (column == RestorePlan.FingerprintColumn)
                 {
                     _fingerprint = reader.GetString(0);
+                }
+                else if (column == RestorePlan.ActivityColumn)
+                {
+                    _lastRestoreActivity = reader.IsDBNull(0) ? 0 : reader.GetInt64(0);
                 }
             }
         }
@@ -465,8 +479,10 @@ public sealed class ChangeTracker : IAsyncDisposable
             }
         }
 
+        _activity = -1;
         _check = new NpgsqlCommand(CheckSql(SchemaChangeDetection), _connection);
         _check.Parameters.Add(new() { Value = _databaseOid, NpgsqlDbType = NpgsqlDbType.Oid });
+        _check.Parameters.Add(new() { Value = _activity, NpgsqlDbType = NpgsqlDbType.Bigint });
         await _check.PrepareAsync(cancellationToken).ConfigureAwait(false);
 
         if (_alwaysFull is not null)
@@ -493,21 +509,32 @@ public sealed class ChangeTracker : IAsyncDisposable
         }
     }
 
-    /// <summary>The single query run after every test (prepared once): dirty tables, moved sequences, schema changes, leaked transactions.</summary>
-    private static string CheckSql(SchemaChangeDetection detection)
+    /// <summary>
+    /// The single query run after every test (prepared once): the activity counter, dirty tables and logged schema
+    /// changes, moved sequences, leaked transactions, and (without event triggers) the catalog fingerprint. Sequences
+    /// owned by a column are only read when the activity counter moved since the last reset ($2).
+    /// </summary>
+    private string CheckSql(SchemaChangeDetection detection)
     {
+        var activity = $"coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0)";
+        var ownedGate = _options.AlwaysCheckSequences ? "true" : $"(SELECT {activity} IS DISTINCT FROM $2)";
         var sql = $"""
-            SELECT 1 AS kind, d.rel::int8 AS id, pg_catalog.pg_relation_size(d.rel) AS size, NULL::text AS info
-            FROM (SELECT DISTINCT rel FROM {Sql.Ours("dirty")}) d
+            SELECT 0 AS kind, {activity} AS id, NULL::int8 AS size, NULL::text AS info
+            UNION ALL
+            SELECT CASE WHEN d.rel = 0 THEN 3 ELSE 1 END, d.rel::int8, CASE WHEN d.rel <> 0 THEN pg_catalog.pg_relation_size(d.rel) END, d.tag
+            FROM (SELECT DISTINCT rel, tag FROM {Sql.Ours("dirty")}) d
             UNION ALL
             SELECT 2, s.seq::int8, NULL, NULL FROM {Sql.Ours("sequences")} s
-            WHERE pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
+            WHERE NOT s.owned AND pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
+            UNION ALL
+            SELECT 2, s.seq::int8, NULL, NULL FROM {Sql.Ours("sequences")} s
+            WHERE {ownedGate} AND s.owned AND pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
             UNION ALL
             SELECT 4, a.pid::int8, NULL, NULL FROM pg_catalog.pg_stat_get_activity(NULL) a
             WHERE a.datid = $1 AND a.pid <> pg_catalog.pg_backend_pid() AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend'
             """;
         return detection == SchemaChangeDetection.EventTrigger
-            ? sql + $"\nUNION ALL\nSELECT 3, NULL, count(*), min(g.tag) FROM {Sql.Ours("ddl")} g HAVING count(*) > 0"
+            ? sql
             : sql + $"\nUNION ALL\nSELECT 5, NULL, NULL, ({TrackingSql.Fingerprint})";
     }
 }

@@ -8,4 +8,11 @@ public sealed class ChangeTrackerOptions
 
     /// <summary>A touched table whose baseline is empty is truncated rather than deleted from when its heap is larger than this (default 1 MiB), since TRUNCATE costs milliseconds per table whatever its size.</summary>
     public long TruncateThresholdBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Read every sequence after every test. By default a sequence owned by a column (identity, serial) is only read when
+    /// some write statement ran (even a failed or rolled-back one); turn this on when tests call <c>nextval()</c> or
+    /// <c>setval()</c> on such a sequence without writing any table. Standalone sequences are always read.
+    /// </summary>
+    public bool AlwaysCheckSequences { get; init; }
 }

@@ -3,12 +3,15 @@ namespace Neon.Testing.Branching.Isolation;
 /// <summary>What the one-round-trip check after a test found.</summary>
 internal sealed class CheckResult
 {
+    /// <summary>The activity counter (0 when never bumped).</summary>
+    public long Activity { get; set; }
+
     /// <summary>Oids marked dirty, with their heap size (null when the relation is gone).</summary>
     public Dictionary<uint, long?> Dirty { get; } = [];
 
     public List<uint> MovedSequences { get; } = [];
 
-    /// <summary>First logged schema-change command tag and the count, when the event trigger logged any.</summary>
+    /// <summary>Number of logged schema changes and the first command tag, when the event trigger logged any.</summary>
     public (long Count, string Tag)? Ddl { get; set; }
 
     /// <summary>Other backends of this database with an open transaction (a leaked connection).</summary>

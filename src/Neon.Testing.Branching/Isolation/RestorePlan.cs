@@ -13,6 +13,7 @@ internal sealed class RestorePlan
 {
     public const string MarkedColumn = "neon_marked";
     public const string FingerprintColumn = "neon_fingerprint";
+    public const string ActivityColumn = "neon_activity";
 
     private RestorePlan(string? fullReason)
     {
@@ -129,6 +130,7 @@ internal sealed class RestorePlan
 
         // Tables written by the restore itself (a cascade into a table not restored here) show up in this list.
         plan.Add($"SELECT current_setting('{TrackingSql.MarkedSetting}') AS {MarkedColumn}");
+        plan.Add($"SELECT coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0) AS {ActivityColumn}");
         if (plan.AltersTriggers)
         {
             plan.Add($"UPDATE {Sql.Ours("meta")} SET fingerprint = ({TrackingSql.Fingerprint}) RETURNING fingerprint AS {FingerprintColumn}");

@@ -106,7 +106,7 @@ internal static class TrackingInstaller
         }
 
         // The install itself wrote nothing to user tables; start the branch clean.
-        await ExecuteAsync(connection, $"DELETE FROM {Sql.Ours("dirty")}; DELETE FROM {Sql.Ours("ddl")}", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"DELETE FROM {Sql.Ours("dirty")}", cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         return new TrackingInstallation(
@@ -182,7 +182,6 @@ internal static class TrackingInstaller
             SELECT m.version = $1
                AND m.fingerprint = ({TrackingSql.Fingerprint})
                AND NOT EXISTS (SELECT 1 FROM {Sql.Ours("dirty")})
-               AND NOT EXISTS (SELECT 1 FROM {Sql.Ours("ddl")})
                AND NOT EXISTS (SELECT 1 FROM {Sql.Ours("sequences")} s
                                WHERE pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value)
             FROM {Sql.Ours("meta")} m
@@ -366,7 +365,7 @@ internal static class TrackingInstaller
 
         var args = string.Join(", ", arguments.Select(a => Sql.Literal(a.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         await ExecuteAsync(connection, $"""
-            CREATE TRIGGER {Sql.Quote(Sql.TrackTrigger)} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {qualified}
+            CREATE TRIGGER {Sql.Quote(Sql.TrackTrigger)} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {qualified}
             FOR EACH STATEMENT EXECUTE FUNCTION {Sql.Ours("mark_dirty")}({args})
             """, cancellationToken).ConfigureAwait(false);
 
@@ -425,8 +424,11 @@ internal static class TrackingInstaller
             {
                 await ExecuteAsync(connection, "SAVEPOINT neon_sequence", cancellationToken).ConfigureAwait(false);
                 await using var command = new NpgsqlCommand($"""
-                    INSERT INTO {Sql.Ours("sequences")} (seq, schema_name, sequence_name, last_value, is_called, called_value)
-                    SELECT $1, $2, $3, s.last_value, s.is_called, pg_catalog.pg_sequence_last_value($1::regclass)
+                    INSERT INTO {Sql.Ours("sequences")} (seq, schema_name, sequence_name, last_value, is_called, called_value, owned)
+                    SELECT $1, $2, $3, s.last_value, s.is_called, pg_catalog.pg_sequence_last_value($1::regclass),
+                           EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                                   WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = $1 AND d.deptype IN ('a', 'i')
+                                     AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0)
                     FROM {Sql.Qualify(schema, name)} s
                     """, connection);
                 command.Parameters.Add(new() { Value = oid, NpgsqlDbType = NpgsqlDbType.Oid });

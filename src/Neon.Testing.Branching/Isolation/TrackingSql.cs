@@ -39,17 +39,23 @@ internal static class TrackingSql
             sequence_name name NOT NULL,
             last_value bigint NOT NULL,
             is_called boolean NOT NULL,
-            called_value bigint);
-        CREATE TABLE {Sql.Ours("dirty")} (rel oid NOT NULL);
-        CREATE TABLE {Sql.Ours("ddl")} (tag text NOT NULL, at timestamptz NOT NULL DEFAULT now());
+            called_value bigint,
+            owned boolean NOT NULL);
+        -- rel = 0 rows are schema changes logged by the event trigger (tag = command tag).
+        CREATE TABLE {Sql.Ours("dirty")} (rel oid NOT NULL, tag text);
+        -- Bumped (outside any transaction's control) by the first write statement on a table in each transaction, even one
+        -- that fails or is rolled back: when it has not moved, no write statement ran, so no column's sequence moved.
+        CREATE SEQUENCE {Sql.Ours("activity")};
         GRANT USAGE ON SCHEMA {Sql.Quote(Sql.Schema)} TO PUBLIC;
-        GRANT SELECT, INSERT ON {Sql.Ours("dirty")}, {Sql.Ours("ddl")} TO PUBLIC;
+        GRANT SELECT, INSERT ON {Sql.Ours("dirty")} TO PUBLIC;
+        GRANT USAGE, SELECT ON SEQUENCE {Sql.Ours("activity")} TO PUBLIC;
         """;
 
     /// <summary>
-    /// Statement-level trigger: marks the trigger's arguments (table oids) dirty once per transaction.
-    /// It reads before it writes so a table already marked costs no write; under SERIALIZABLE it skips
-    /// the read, which would otherwise add predicate locks that can fail the code under test.
+    /// BEFORE statement-level trigger: bumps the activity sequence and marks the trigger's arguments (table oids) dirty,
+    /// once per table and transaction. BEFORE, so a statement that then fails (after its defaults took sequence values)
+    /// still bumps the activity sequence. It reads before it writes so a table already marked costs no write; under
+    /// SERIALIZABLE it skips the read, which would otherwise add predicate locks that can fail the code under test.
     /// </summary>
     public static readonly string MarkFunction = $$"""
         CREATE FUNCTION {{Sql.Ours("mark_dirty")}}() RETURNS trigger LANGUAGE plpgsql AS $neon$
@@ -60,6 +66,7 @@ internal static class TrackingSql
             IF marked IS NOT NULL AND position(',' || TG_ARGV[0] || ',' IN marked) > 0 THEN
                 RETURN NULL;
             END IF;
+            PERFORM nextval('{{Sql.Ours("activity")}}');
             FOR i IN 0 .. TG_NARGS - 1 LOOP
                 IF current_setting('transaction_isolation') = 'serializable'
                    OR NOT EXISTS (SELECT 1 FROM {{Sql.Ours("dirty")}} d WHERE d.rel = TG_ARGV[i]::oid) THEN
@@ -97,7 +104,7 @@ internal static class TrackingSql
                 END IF;
             END IF;
             IF relevant > 0 THEN
-                INSERT INTO {{Sql.Ours("ddl")}} (tag) VALUES (TG_TAG);
+                INSERT INTO {{Sql.Ours("dirty")}} (rel, tag) VALUES (0, TG_TAG);
             END IF;
         END
         $neon$;

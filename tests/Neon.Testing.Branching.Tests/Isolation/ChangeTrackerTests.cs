@@ -25,7 +25,7 @@ public sealed class ChangeTrackerTests
         Assert.IsTrue(db.Installation.SupportsTargetedReset, string.Join("; ", db.Installation.UntrackedTables));
         Assert.AreEqual(6, db.Installation.TrackedTables);
         Assert.AreEqual(3, db.Installation.SeededTables);
-        Assert.AreEqual(3, db.Installation.Sequences);
+        Assert.AreEqual(4, db.Installation.Sequences);
         Assert.AreEqual(asOwner ? RestoreMode.ForeignKeyOrder : RestoreMode.ReplicationRole, db.Installation.RestoreMode);
         Assert.AreEqual(asOwner ? SchemaChangeDetection.CatalogFingerprint : SchemaChangeDetection.EventTrigger, db.Installation.SchemaChangeDetection);
 
@@ -206,6 +206,56 @@ public sealed class ChangeTrackerTests
         Assert.IsEmpty(result.Tables);
         CollectionAssert.AreEquivalent(new[] { "app.orders_id_seq", "app.audit_id_seq" }, result.Sequences.ToArray());
         AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RewindsTheSequence_WhenAnInsertFailed(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        // The identity default takes a value before the unique name fails the statement.
+        await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsync("INSERT INTO app.customer (name) VALUES ('Ada')", Token));
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        CollectionAssert.AreEqual(new[] { "app.customer_id_seq" }, result.Sequences.ToArray());
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(true, false)]
+    [DataRow(false, true)]
+    public async Task Reset_RewindsSequencesDrawnWithoutWriting(bool asOwner, bool alwaysCheckSequences)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { AlwaysCheckSequences = alwaysCheckSequences }, Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        // A standalone sequence is read after every test.
+        Assert.AreEqual(100L, await db.ScalarAsync<long>("SELECT nextval('app.ticket_seq')", Token));
+        var result = await tracker.ResetAsync(Token);
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        CollectionAssert.AreEqual(new[] { "app.ticket_seq" }, result.Sequences.ToArray());
+        Assert.AreEqual(100L, await db.ScalarAsync<long>("SELECT nextval('app.ticket_seq')", Token));
+        await tracker.ResetAsync(Token);
+
+        // A column's sequence drawn by hand, with no write at all, is only seen when every sequence is read.
+        await db.ExecuteAsync("SELECT nextval('app.orders_id_seq')", Token);
+        result = await tracker.ResetAsync(Token);
+        if (alwaysCheckSequences)
+        {
+            Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+            AssertSame(baseline, await db.SnapshotAsync(Token));
+        }
+        else
+        {
+            Assert.AreEqual(ResetKind.Clean, result.Kind, result.Reason);
+        }
     }
 
     [TestMethod]

@@ -31,6 +31,9 @@ internal static class ShopSchema
         CREATE TABLE app.tag (label text, weight int);
         INSERT INTO app.tag VALUES ('a', 1), ('b', 2), ('a', 1);
 
+        -- A standalone sequence the application draws numbers from.
+        CREATE SEQUENCE app.ticket_seq START 100;
+
         -- Written by the application's triggers only.
         CREATE TABLE app.audit (id bigserial PRIMARY KEY, what text NOT NULL);
         CREATE FUNCTION app.audit_row() RETURNS trigger LANGUAGE plpgsql AS $$

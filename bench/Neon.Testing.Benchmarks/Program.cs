@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using Neon.Testing.Benchmarks;
+using Neon.Testing.Branching.Isolation;
+using Neon.Testing.Branching.Local;
+
+// Per-test cost of the isolation step, strategy against strategy, on the product's embedded PostgreSQL.
+// Usage: Neon.Testing.Benchmarks [--output artifacts/bench/isolation.json] [--quick]
+var output = Path.Combine("artifacts", "bench", "isolation.json");
+var quick = false;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--output" when i + 1 < args.Length:
+            output = args[++i];
+            break;
+        case "--quick":
+            quick = true;
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--output <file.json>] [--quick]");
+            return 2;
+    }
+}
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+var token = cancellation.Token;
+var total = Stopwatch.StartNew();
+
+var server = await EmbeddedPostgres.StartAsync(Environment.GetEnvironmentVariable("NEON_LOCAL_DATA_DIR") is { Length: > 0 } dir ? dir : null, NullLogger.Instance, token);
+Console.WriteLine($"Embedded PostgreSQL on 127.0.0.1:{server.Port} ({server.Start.ToString().ToLowerInvariant()}, {server.RootDirectory}); {Environment.ProcessorCount} cores.");
+
+var prefix = "neon_bench_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
+await using var cluster = new BenchCluster(server.AdminConnectionString, prefix);
+var plain = prefix + "_plain";
+var tracked = prefix + "_tracked";
+await cluster.CreateAsync(plain, cancellationToken: token);
+await cluster.ExecuteAsync(plain, BenchSchema.Create(), token);
+Console.WriteLine($"PostgreSQL {await cluster.ScalarAsync(plain, "SHOW server_version", token)}; schema: {BenchSchema.Tables} tables in a foreign-key chain, 2 seeded with {BenchSchema.SeedRows} rows, 2 indexes each.");
+Console.WriteLine($"Clone calibration: {await cluster.CalibrateCloneAsync(plain, token)} -> {cluster.CloneStrategy}.");
+
+await cluster.CreateAsync(tracked, plain, token);
+var installation = await ChangeTracking.InstallAsync(cluster.ConnectionString(tracked, pooling: false), new ChangeTrackingOptions { Schemas = ["app"] }, token);
+Console.WriteLine($"Tracking installed on the template: {installation.TrackedTables} tables, {installation.SeededTables} seeded, {installation.Sequences} sequences, {installation.RestoreMode}, {installation.SchemaChangeDetection}.");
+if (!installation.SupportsTargetedReset)
+{
+    Console.Error.WriteLine($"Tracking is not usable: {installation.Reason} {string.Join("; ", installation.UntrackedTables)}");
+    return 1;
+}
+
+var ours = new OursStrategy(cluster, tracked);
+IIsolationStrategy[] strategies = [ours, new RecloneStrategy(cluster, plain), new TruncateAllStrategy(cluster, plain), new RollbackStrategy(cluster, plain)];
+foreach (var strategy in strategies)
+{
+    await strategy.PrepareAsync(token);
+}
+
+int Iterations(string strategy, Scenario scenario)
+{
+    var n = (strategy, scenario) switch
+    {
+        ("ours", Scenario.Ddl) => 12,
+        ("ours", Scenario.TwentyTables) => 150,
+        ("ours", _) => 300,
+        ("rollback", Scenario.TwentyTables) => 150,
+        ("rollback", _) => 300,
+        ("truncate_all", _) => 25,
+        _ => 12,
+    };
+    return quick ? Math.Max(5, n / 4) : n;
+}
+
+var results = new List<Measurement>();
+var notes = new List<string>();
+try
+{
+    foreach (var scenario in Enum.GetValues<Scenario>())
+    {
+        foreach (var strategy in strategies.Where(s => s.Supports(scenario)))
+        {
+            ours.ClearKinds();
+            var iterations = Iterations(strategy.Name, scenario);
+            var warmup = Math.Clamp(iterations / 10, 2, 10);
+            var samples = new List<double>(iterations);
+            var verified = true;
+            for (var i = 0; i < warmup + iterations; i++)
+            {
+                await strategy.RunTestAsync(scenario, i, token);
+                var stopwatch = Stopwatch.StartNew();
+                await strategy.IsolateAsync(token);
+                var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+                var differences = await strategy.VerifyAsync(token);
+                if (differences.Count > 0)
+                {
+                    if (verified)
+                    {
+                        notes.Add($"{strategy.Name}/{BenchSchema.Name(scenario)} iteration {i}: {string.Join("; ", differences.Take(3))}");
+                    }
+
+                    verified = false;
+                }
+
+                if (i >= warmup)
+                {
+                    samples.Add(elapsed);
+                }
+            }
+
+            var measurement = Measurement.From(scenario, strategy.Name, samples, verified);
+            results.Add(measurement);
+            var detail = strategy == ours ? " resets: " + string.Join(", ", ours.Kinds.Select(k => $"{k.Key} {k.Value}")) : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {measurement.Scenario,-14} {measurement.Strategy,-13} median {measurement.MedianMs,8:0.000} ms  p95 {measurement.P95Ms,8:0.000} ms  ({measurement.Iterations} iterations, verified: {measurement.Verified}){detail}"));
+        }
+    }
+}
+finally
+{
+    foreach (var strategy in strategies)
+    {
+        await strategy.DisposeAsync();
+    }
+}
+
+notes.AddRange(strategies.Where(s => s.Note is not null).Select(s => $"{s.Name}: {s.Note}"));
+notes.Add("Each timing covers only the isolation step after a test, not the test's own writes or the verification.");
+Console.WriteLine();
+Console.WriteLine(BenchReport.Table(results));
+var (met, targets) = BenchReport.Targets(results);
+Console.WriteLine("Targets:");
+Console.Write(targets);
+foreach (var note in notes)
+{
+    Console.WriteLine("note: " + note);
+}
+
+await BenchReport.WriteAsync(output, results, notes);
+Console.WriteLine($"Wrote {Path.GetFullPath(output)} in {total.Elapsed.TotalSeconds:0} s.");
+return results.All(r => r.Verified) ? (met ? 0 : 3) : 1;
