@@ -23,6 +23,8 @@ public sealed class ChangeTracker : IAsyncDisposable
     private readonly ChangeTrackerOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
+    private Task? _reattach;
     private NpgsqlConnection? _connection;
     private NpgsqlCommand? _check;
     private TrackingModel? _model;
@@ -38,7 +40,7 @@ public sealed class ChangeTracker : IAsyncDisposable
 
     private ChangeTracker(string connectionString, Func<CancellationToken, Task> fullReset, ChangeTrackerOptions options, ILogger logger)
     {
-        _connectionString = TrackerConnection.Dedicated(connectionString, "neon-testing-tracker");
+        _connectionString = TrackerConnection.Dedicated(connectionString, "neon-testing-tracker", autoPrepare: true);
         _fullReset = fullReset;
         _options = options;
         _logger = logger;
@@ -95,6 +97,7 @@ public sealed class ChangeTracker : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await AwaitReattachAsync(cancellationToken).ConfigureAwait(false);
             return await ResetCoreAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -112,8 +115,22 @@ public sealed class ChangeTracker : IAsyncDisposable
         }
 
         _disposed = true;
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        if (_reattach is not null)
+        {
+            try
+            {
+                await _reattach.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or NpgsqlException or InvalidOperationException)
+            {
+                // Nothing to clean up beyond the connection closed below.
+            }
+        }
+
         await CloseAsync().ConfigureAwait(false);
         _gate.Dispose();
+        _disposing.Dispose();
     }
 
     private async Task<ResetResult> ResetCoreAsync(CancellationToken cancellationToken)
@@ -334,14 +351,12 @@ public sealed class ChangeTracker : IAsyncDisposable
                     {
                         written.Add(uint.Parse(part, CultureInfo.InvariantCulture));
                     }
+
+                    _lastRestoreActivity = reader.GetInt64(reader.GetOrdinal(RestorePlan.ActivityColumn));
                 }
                 else if (column == RestorePlan.FingerprintColumn)
                 {
                     _fingerprint = reader.GetString(0);
-                }
-                else if (column == RestorePlan.ActivityColumn)
-                {
-                    _lastRestoreActivity = reader.IsDBNull(0) ? 0 : reader.GetInt64(0);
                 }
             }
         }
@@ -409,8 +424,32 @@ public sealed class ChangeTracker : IAsyncDisposable
         await CloseAsync().ConfigureAwait(false);
         await _fullReset(cancellationToken).ConfigureAwait(false);
         NpgsqlConnection.ClearAllPools();
-        await ConnectAsync(cancellationToken).ConfigureAwait(false);
+
+        // The branch is fresh: the next test may start while the tracker re-attaches; the next reset waits for it.
+        _reattach = Task.Run(() => ConnectAsync(_disposing.Token), CancellationToken.None);
         return new ResetResult(ResetKind.Full, [], stopwatch.Elapsed, reason);
+    }
+
+    private async Task AwaitReattachAsync(CancellationToken cancellationToken)
+    {
+        if (_reattach is null)
+        {
+            return;
+        }
+
+        var reattach = _reattach;
+        _reattach = null;
+        try
+        {
+            await reattach.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+        {
+            // One more try in the foreground; if the branch is unreachable the caller must hear about it.
+            _logger.LogWarning("Re-attaching to {Database} after a full reset failed ({Message}); retrying.", Database, e.Message);
+            await CloseAsync().ConfigureAwait(false);
+            await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task CloseAsync()

@@ -62,14 +62,16 @@ internal sealed class RestorePlan
         var parentsFirst = plan.Tables;
 
         plan.Add("BEGIN");
-        plan.Add($"SET LOCAL {TrackingSql.RestoringSetting} = 'on'");
-        plan.Add($"SET LOCAL {TrackingSql.MarkedSetting} = ','");
-        plan.Add($"SET LOCAL lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
-        plan.Add("SET LOCAL row_security = off");
-        plan.Add("SET CONSTRAINTS ALL DEFERRED");
-        if (mode == RestoreMode.ReplicationRole)
+        var replica = mode == RestoreMode.ReplicationRole;
+        plan.Add($"""
+            SELECT set_config('{TrackingSql.RestoringSetting}', '{(replica ? "quiet" : "on")}', true),
+                   set_config('{TrackingSql.MarkedSetting}', ',', true),
+                   set_config('lock_timeout', '{(long)options.LockTimeout.TotalMilliseconds}', true),
+                   set_config('row_security', 'off', true){(replica ? ",\n       set_config('session_replication_role', 'replica', true)" : "")}
+            """);
+        if (!replica)
         {
-            plan.Add("SET LOCAL session_replication_role = replica");
+            plan.Add("SET CONSTRAINTS ALL DEFERRED");
         }
 
         var triggers = parentsFirst.SelectMany(t => t.Triggers).Where(t => t.FiresIn(mode)).ToList();
@@ -112,25 +114,18 @@ internal sealed class RestorePlan
             plan.Add(trigger.Enable);
         }
 
-        if (sequences.Count > 0)
-        {
-            var command = new NpgsqlBatchCommand($"""
-                SELECT pg_catalog.setval(s.seq::regclass, s.last_value, s.is_called) FROM {Sql.Ours("sequences")} s WHERE s.seq = ANY($1)
-                """);
-            command.Parameters.Add(new() { Value = sequences.Select(s => s.Oid).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });
-            plan.Commands.Add(command);
-        }
+        // Sequences, our bookkeeping, and what the caller needs back, in one statement.
+        var finish = new NpgsqlBatchCommand($"""
+            WITH s AS (SELECT pg_catalog.setval(s.seq::regclass, s.last_value, s.is_called) FROM {Sql.Ours("sequences")} s WHERE s.seq = ANY($1)),
+                 d AS (DELETE FROM {Sql.Ours("dirty")} WHERE rel = ANY($2) RETURNING 1)
+            SELECT current_setting('{TrackingSql.MarkedSetting}') AS {MarkedColumn},
+                   coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0) AS {ActivityColumn},
+                   (SELECT count(*) FROM s) + (SELECT count(*) FROM d) AS changed
+            """);
+        finish.Parameters.Add(new() { Value = sequences.Select(s => s.Oid).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });
+        finish.Parameters.Add(new() { Value = plan.Tables.Select(t => t.Oid).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });
+        plan.Commands.Add(finish);
 
-        if (plan.Tables.Count > 0)
-        {
-            var command = new NpgsqlBatchCommand($"DELETE FROM {Sql.Ours("dirty")} WHERE rel = ANY($1)");
-            command.Parameters.Add(new() { Value = plan.Tables.Select(t => t.Oid).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });
-            plan.Commands.Add(command);
-        }
-
-        // Tables written by the restore itself (a cascade into a table not restored here) show up in this list.
-        plan.Add($"SELECT current_setting('{TrackingSql.MarkedSetting}') AS {MarkedColumn}");
-        plan.Add($"SELECT coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0) AS {ActivityColumn}");
         if (plan.AltersTriggers)
         {
             plan.Add($"UPDATE {Sql.Ours("meta")} SET fingerprint = ({TrackingSql.Fingerprint}) RETURNING fingerprint AS {FingerprintColumn}");

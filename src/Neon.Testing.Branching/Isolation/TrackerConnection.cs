@@ -9,7 +9,7 @@ internal static class TrackerConnection
     /// The caller's connection string, unpooled (a pooled connection could be handed to the code under test, and
     /// <see cref="NpgsqlConnection.ClearAllPools"/> must never close ours), named so it is recognisable in pg_stat_activity.
     /// </summary>
-    public static string Dedicated(string connectionString, string applicationName)
+    public static string Dedicated(string connectionString, string applicationName, bool autoPrepare = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlConnectionStringBuilder(connectionString)
@@ -19,6 +19,13 @@ internal static class TrackerConnection
             Multiplexing = false,
             ApplicationName = applicationName,
         };
+        if (autoPrepare)
+        {
+            // The same tests touch the same tables run after run: their restore statements are planned once.
+            builder.MaxAutoPrepare = 256;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
         return builder.ConnectionString;
     }
 

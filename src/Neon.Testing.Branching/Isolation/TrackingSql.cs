@@ -4,7 +4,7 @@ namespace Neon.Testing.Branching.Isolation;
 internal static class TrackingSql
 {
     /// <summary>Bumped whenever the installed objects change shape; an older installation is rebuilt.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Serialises concurrent installs into one database ("neon" in ASCII).</summary>
     public const long InstallLockKey = 0x6E656F6E_7472616B;
@@ -12,7 +12,10 @@ internal static class TrackingSql
     /// <summary>Transaction-local list (<c>,oid,oid,</c>) of the tables marked dirty in the current transaction.</summary>
     public const string MarkedSetting = "neon_testing.marked";
 
-    /// <summary>Set (locally) while the tracker restores, so the DDL it issues itself is not logged as a schema change.</summary>
+    /// <summary>
+    /// Set (locally) while the tracker restores, so the DDL it issues itself is not logged as a schema change: 'on', or
+    /// 'quiet' when nothing can cascade (replication role) and the tracking trigger may skip its work too.
+    /// </summary>
     public const string RestoringSetting = "neon_testing.restoring";
 
     public static readonly string Tables = $"""
@@ -63,6 +66,9 @@ internal static class TrackingSql
             marked text := nullif(current_setting('{{MarkedSetting}}', true), '');
             i int;
         BEGIN
+            IF current_setting('{{RestoringSetting}}', true) = 'quiet' THEN
+                RETURN NULL;
+            END IF;
             IF marked IS NOT NULL AND position(',' || TG_ARGV[0] || ',' IN marked) > 0 THEN
                 RETURN NULL;
             END IF;
@@ -86,7 +92,7 @@ internal static class TrackingSql
             total int := 0;
             relevant int := 0;
         BEGIN
-            IF current_setting('{{RestoringSetting}}', true) = 'on' THEN
+            IF coalesce(current_setting('{{RestoringSetting}}', true), '') <> '' THEN
                 RETURN;
             END IF;
             IF TG_EVENT = 'sql_drop' THEN
