@@ -63,6 +63,27 @@ foreach (var strategy in strategies)
     await strategy.PrepareAsync(token);
 }
 
+async Task<(double Elapsed, IReadOnlyList<string> Differences)> MeasureAsync(IIsolationStrategy strategy, Scenario scenario, int iteration)
+{
+    await strategy.RunTestAsync(scenario, Math.Abs(iteration), token);
+    var stopwatch = Stopwatch.StartNew();
+    await strategy.IsolateAsync(token);
+    var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+    return (elapsed, await strategy.VerifyAsync(token));
+}
+
+static string LoadAverage()
+{
+    try
+    {
+        return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    }
+    catch (IOException)
+    {
+        return "unknown";
+    }
+}
+
 int Iterations(string strategy, Scenario scenario)
 {
     var n = (strategy, scenario) switch
@@ -79,42 +100,50 @@ int Iterations(string strategy, Scenario scenario)
 }
 
 var results = new List<Measurement>();
-var notes = new List<string>();
+var notes = new List<string> { $"load average at start: {LoadAverage()}" };
 try
 {
     foreach (var scenario in Enum.GetValues<Scenario>())
     {
-        foreach (var strategy in strategies.Where(s => s.Supports(scenario)))
+        // Round-robin: every strategy is measured across the same stretch of time, so a busy machine weighs on all alike.
+        var active = strategies.Where(s => s.Supports(scenario)).ToList();
+        var planned = active.ToDictionary(s => s, s => Iterations(s.Name, scenario));
+        var samples = active.ToDictionary(s => s, _ => new List<double>());
+        var verified = active.ToDictionary(s => s, _ => true);
+        ours.ClearKinds();
+        foreach (var strategy in active)
         {
-            ours.ClearKinds();
-            var iterations = Iterations(strategy.Name, scenario);
-            var warmup = Math.Clamp(iterations / 10, 2, 10);
-            var samples = new List<double>(iterations);
-            var verified = true;
-            for (var i = 0; i < warmup + iterations; i++)
+            for (var i = 0; i < 3; i++)
             {
-                await strategy.RunTestAsync(scenario, i, token);
-                var stopwatch = Stopwatch.StartNew();
-                await strategy.IsolateAsync(token);
-                var elapsed = stopwatch.Elapsed.TotalMilliseconds;
-                var differences = await strategy.VerifyAsync(token);
-                if (differences.Count > 0)
-                {
-                    if (verified)
-                    {
-                        notes.Add($"{strategy.Name}/{BenchSchema.Name(scenario)} iteration {i}: {string.Join("; ", differences.Take(3))}");
-                    }
+                await MeasureAsync(strategy, scenario, -1 - i);
+            }
+        }
 
-                    verified = false;
+        ours.ClearKinds();
+        var rounds = planned.Values.Max();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var strategy in active)
+            {
+                var n = planned[strategy];
+                if (round * n / rounds == (round + 1) * n / rounds)
+                {
+                    continue;
                 }
 
-                if (i >= warmup)
+                var (elapsed, differences) = await MeasureAsync(strategy, scenario, round);
+                samples[strategy].Add(elapsed);
+                if (differences.Count > 0 && verified[strategy])
                 {
-                    samples.Add(elapsed);
+                    verified[strategy] = false;
+                    notes.Add($"{strategy.Name}/{BenchSchema.Name(scenario)} round {round}: {string.Join("; ", differences.Take(3))}");
                 }
             }
+        }
 
-            var measurement = Measurement.From(scenario, strategy.Name, samples, verified);
+        foreach (var strategy in active)
+        {
+            var measurement = Measurement.From(scenario, strategy.Name, samples[strategy], verified[strategy]);
             results.Add(measurement);
             var detail = strategy == ours ? " resets: " + string.Join(", ", ours.Kinds.Select(k => $"{k.Key} {k.Value}")) : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {measurement.Scenario,-14} {measurement.Strategy,-13} median {measurement.MedianMs,8:0.000} ms  p95 {measurement.P95Ms,8:0.000} ms  ({measurement.Iterations} iterations, verified: {measurement.Verified}){detail}"));
@@ -129,6 +158,7 @@ finally
     }
 }
 
+notes.Add($"load average at end: {LoadAverage()} ({Environment.ProcessorCount} cores)");
 notes.AddRange(strategies.Where(s => s.Note is not null).Select(s => $"{s.Name}: {s.Note}"));
 notes.Add("Each timing covers only the isolation step after a test, not the test's own writes or the verification.");
 Console.WriteLine();

@@ -27,6 +27,7 @@ public sealed class ChangeTracker : IAsyncDisposable
     private Task? _reattach;
     private NpgsqlConnection? _connection;
     private NpgsqlCommand? _check;
+    private NpgsqlCommand? _quickCheck;
     private TrackingModel? _model;
     private string? _fingerprint;
     private string? _alwaysFull;
@@ -293,6 +294,16 @@ public sealed class ChangeTracker : IAsyncDisposable
 
     private async Task<CheckResult> CheckAsync(CancellationToken cancellationToken)
     {
+        if (_quickCheck is not null && _activity >= 0)
+        {
+            // Nothing wrote and no schema changed while the activity counter stood still: one tiny statement suffices.
+            var activity = (long)(await _quickCheck.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            if (activity == _activity)
+            {
+                return new CheckResult { Activity = activity };
+            }
+        }
+
         var result = new CheckResult();
         _check!.Parameters[1].Value = _activity;
         await using var reader = await _check!.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -460,6 +471,12 @@ public sealed class ChangeTracker : IAsyncDisposable
             _check = null;
         }
 
+        if (_quickCheck is not null)
+        {
+            await _quickCheck.DisposeAsync().ConfigureAwait(false);
+            _quickCheck = null;
+        }
+
         if (_connection is not null)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
@@ -519,10 +536,15 @@ public sealed class ChangeTracker : IAsyncDisposable
         }
 
         _activity = -1;
-        _check = new NpgsqlCommand(CheckSql(SchemaChangeDetection), _connection);
+        _check = new NpgsqlCommand(CheckSql(SchemaChangeDetection, _model.Sequences.Values.Any(q => !q.Owned)), _connection);
         _check.Parameters.Add(new() { Value = _databaseOid, NpgsqlDbType = NpgsqlDbType.Oid });
         _check.Parameters.Add(new() { Value = _activity, NpgsqlDbType = NpgsqlDbType.Bigint });
         await _check.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        if (SchemaChangeDetection == SchemaChangeDetection.EventTrigger && !_options.AlwaysCheckSequences && _model.Sequences.Values.All(q => q.Owned))
+        {
+            _quickCheck = new NpgsqlCommand(ActivitySql, _connection);
+            await _quickCheck.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         if (_alwaysFull is not null)
         {
@@ -548,30 +570,42 @@ public sealed class ChangeTracker : IAsyncDisposable
         }
     }
 
+    private static readonly string ActivitySql = $"SELECT coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0)";
+
     /// <summary>
-    /// The single query run after every test (prepared once): the activity counter, dirty tables and logged schema
-    /// changes, moved sequences, leaked transactions, and (without event triggers) the catalog fingerprint. Sequences
-    /// owned by a column are only read when the activity counter moved since the last reset ($2).
+    /// The full check (prepared once); with event triggers and no standalone sequences it only runs after the activity
+    /// counter moved, otherwise after every test. It always reads the activity counter, standalone sequences
+    /// and (without event triggers) the catalog fingerprint. Everything else only runs when the counter moved since the
+    /// last reset ($2), i.e. some write statement or logged schema change happened: the dirty marks, sequences owned by
+    /// columns, and other backends left inside a transaction (reading backend status copies every backend's entry).
+    /// So after a test that wrote nothing, the check reads one sequence (plus the fingerprint without event triggers).
     /// </summary>
-    private string CheckSql(SchemaChangeDetection detection)
+    private string CheckSql(SchemaChangeDetection detection, bool standaloneSequences)
     {
-        var activity = $"coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0)";
-        var ownedGate = _options.AlwaysCheckSequences ? "true" : $"(SELECT {activity} IS DISTINCT FROM $2)";
+        const string Moved = "(SELECT v FROM act) <> $2";
         var sql = $"""
-            SELECT 0 AS kind, {activity} AS id, NULL::int8 AS size, NULL::text AS info
+            WITH act AS MATERIALIZED (SELECT coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0) AS v)
+            SELECT 0 AS kind, act.v AS id, NULL::int8 AS size, NULL::text AS info FROM act
             UNION ALL
             SELECT CASE WHEN d.rel = 0 THEN 3 ELSE 1 END, d.rel::int8, CASE WHEN d.rel <> 0 THEN pg_catalog.pg_relation_size(d.rel) END, d.tag
-            FROM (SELECT DISTINCT rel, tag FROM {Sql.Ours("dirty")}) d
+            FROM (SELECT DISTINCT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved}) d
             UNION ALL
             SELECT 2, s.seq::int8, NULL, NULL FROM {Sql.Ours("sequences")} s
-            WHERE NOT s.owned AND pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
-            UNION ALL
-            SELECT 2, s.seq::int8, NULL, NULL FROM {Sql.Ours("sequences")} s
-            WHERE {ownedGate} AND s.owned AND pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
+            WHERE {(_options.AlwaysCheckSequences ? "true" : Moved)} AND s.owned AND pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
             UNION ALL
             SELECT 4, a.pid::int8, NULL, NULL FROM pg_catalog.pg_stat_get_activity(NULL) a
-            WHERE a.datid = $1 AND a.pid <> pg_catalog.pg_backend_pid() AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend'
+            WHERE {Moved} AND a.datid = $1 AND a.pid <> pg_catalog.pg_backend_pid() AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend'
             """;
+        if (standaloneSequences)
+        {
+            sql += $"""
+
+                UNION ALL
+                SELECT 2, s.seq::int8, NULL, NULL FROM {Sql.Ours("sequences")} s
+                WHERE NOT s.owned AND pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
+                """;
+        }
+
         return detection == SchemaChangeDetection.EventTrigger
             ? sql
             : sql + $"\nUNION ALL\nSELECT 5, NULL, NULL, ({TrackingSql.Fingerprint})";

@@ -57,7 +57,7 @@ internal sealed class TrackingModel
             {
                 new($"SELECT m.untracked, m.fingerprint, m.installed_at FROM {Sql.Ours("meta")} m"),
                 new($"SELECT t.rel, t.unit, t.schema_name, t.table_name, t.relkind, t.baseline, t.columns, t.key_columns FROM {Sql.Ours("tables")} t ORDER BY t.rel"),
-                new($"SELECT s.seq, s.schema_name, s.sequence_name FROM {Sql.Ours("sequences")} s"),
+                new($"SELECT s.seq, s.schema_name, s.sequence_name, s.owned FROM {Sql.Ours("sequences")} s"),
                 new($"""
                     SELECT k.conrelid, k.confrelid, k.confdeltype FROM pg_catalog.pg_constraint k
                     WHERE k.contype = 'f' AND k.conparentid = 0
@@ -124,7 +124,7 @@ internal sealed class TrackingModel
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var oid = reader.GetFieldValue<uint>(0);
-            sequences[oid] = new TrackedSequence(oid, reader.GetString(1), reader.GetString(2));
+            sequences[oid] = new TrackedSequence(oid, reader.GetString(1), reader.GetString(2), reader.GetBoolean(3));
         }
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);

@@ -4,7 +4,7 @@ namespace Neon.Testing.Branching.Isolation;
 internal static class TrackingSql
 {
     /// <summary>Bumped whenever the installed objects change shape; an older installation is rebuilt.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Serialises concurrent installs into one database ("neon" in ASCII).</summary>
     public const long InstallLockKey = 0x6E656F6E_7472616B;
@@ -47,7 +47,8 @@ internal static class TrackingSql
         -- rel = 0 rows are schema changes logged by the event trigger (tag = command tag).
         CREATE TABLE {Sql.Ours("dirty")} (rel oid NOT NULL, tag text);
         -- Bumped (outside any transaction's control) by the first write statement on a table in each transaction, even one
-        -- that fails or is rolled back: when it has not moved, no write statement ran, so no column's sequence moved.
+        -- that fails or is rolled back, and by every logged schema change: when it has not moved, nothing was marked dirty
+        -- and no column's sequence moved.
         CREATE SEQUENCE {Sql.Ours("activity")};
         GRANT USAGE ON SCHEMA {Sql.Quote(Sql.Schema)} TO PUBLIC;
         GRANT SELECT, INSERT ON {Sql.Ours("dirty")} TO PUBLIC;
@@ -110,6 +111,7 @@ internal static class TrackingSql
                 END IF;
             END IF;
             IF relevant > 0 THEN
+                PERFORM nextval('{{Sql.Ours("activity")}}');
                 INSERT INTO {{Sql.Ours("dirty")}} (rel, tag) VALUES (0, TG_TAG);
             END IF;
         END
