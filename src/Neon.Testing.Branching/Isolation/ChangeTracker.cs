@@ -37,6 +37,13 @@ public sealed class ChangeTracker : IAsyncDisposable
     // Activity counter value after the last reset; -1 forces a read of every sequence.
     private long _activity = -1;
     private long _lastRestoreActivity = -1;
+
+    // Transaction horizon after the last reset (fingerprint mode; 0 with event triggers).
+    private long _horizon;
+    private long _lastRestoreHorizon;
+
+    // Tests that write tend to come in runs: after a restore, go straight to the full check (saves a round trip).
+    private bool _lastWasDirty;
     private bool _disposed;
 
     private ChangeTracker(string connectionString, Func<CancellationToken, Task> fullReset, ChangeTrackerOptions options, ILogger logger)
@@ -99,6 +106,12 @@ public sealed class ChangeTracker : IAsyncDisposable
         try
         {
             await AwaitReattachAsync(cancellationToken).ConfigureAwait(false);
+            if (_connection is null)
+            {
+                // The previous full reset failed after closing the connection (its error went to that caller).
+                await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return await ResetCoreAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -209,6 +222,8 @@ public sealed class ChangeTracker : IAsyncDisposable
             if (check.IsClean)
             {
                 _activity = check.Activity;
+                _horizon = check.Horizon;
+                _lastWasDirty = tables.Count > 0 || sequences.Count > 0;
                 return Result(tables.Count > 0 || sequences.Count > 0 ? ResetKind.Restored : ResetKind.Clean, tables, sequences, stopwatch, notes);
             }
 
@@ -266,6 +281,8 @@ public sealed class ChangeTracker : IAsyncDisposable
             if (written.All(restored.Contains))
             {
                 _activity = _lastRestoreActivity;
+                _horizon = SchemaChangeDetection == SchemaChangeDetection.EventTrigger ? 0 : _lastRestoreHorizon;
+                _lastWasDirty = true;
                 return Result(ResetKind.Restored, tables, sequences, stopwatch, notes);
             }
 
@@ -294,13 +311,22 @@ public sealed class ChangeTracker : IAsyncDisposable
 
     private async Task<CheckResult> CheckAsync(CancellationToken cancellationToken)
     {
-        if (_quickCheck is not null && _activity >= 0)
+        if (_quickCheck is not null && _activity >= 0 && !_lastWasDirty)
         {
-            // Nothing wrote and no schema changed while the activity counter stood still: one tiny statement suffices.
-            var activity = (long)(await _quickCheck.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            if (activity == _activity)
+            // Nothing wrote and no schema changed while the activity counter (and, without event triggers, the transaction
+            // horizon) stood still: one tiny statement suffices.
+            long activity;
+            long horizon;
+            await using (var quick = await _quickCheck.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                return new CheckResult { Activity = activity };
+                await quick.ReadAsync(cancellationToken).ConfigureAwait(false);
+                activity = quick.GetInt64(0);
+                horizon = quick.GetInt64(1);
+            }
+
+            if (activity == _activity && horizon == _horizon)
+            {
+                return new CheckResult { Activity = activity, Horizon = horizon };
             }
         }
 
@@ -312,7 +338,8 @@ public sealed class ChangeTracker : IAsyncDisposable
             switch (reader.GetInt32(0))
             {
                 case 0:
-                    result.Activity = reader.IsDBNull(1) ? 0 : reader.GetInt64(1);
+                    result.Activity = reader.GetInt64(1);
+                    result.Horizon = reader.GetInt64(2);
                     break;
                 case 1:
                     result.Dirty[(uint)reader.GetInt64(1)] = reader.IsDBNull(2) ? null : reader.GetInt64(2);
@@ -364,6 +391,7 @@ public sealed class ChangeTracker : IAsyncDisposable
                     }
 
                     _lastRestoreActivity = reader.GetInt64(reader.GetOrdinal(RestorePlan.ActivityColumn));
+                    _lastRestoreHorizon = reader.GetInt64(reader.GetOrdinal(RestorePlan.HorizonColumn));
                 }
                 else if (column == RestorePlan.FingerprintColumn)
                 {
@@ -536,13 +564,17 @@ public sealed class ChangeTracker : IAsyncDisposable
         }
 
         _activity = -1;
+        _horizon = -1;
+        _lastWasDirty = false;
         _check = new NpgsqlCommand(CheckSql(SchemaChangeDetection, _model.Sequences.Values.Any(q => !q.Owned)), _connection);
         _check.Parameters.Add(new() { Value = _databaseOid, NpgsqlDbType = NpgsqlDbType.Oid });
         _check.Parameters.Add(new() { Value = _activity, NpgsqlDbType = NpgsqlDbType.Bigint });
         await _check.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        if (SchemaChangeDetection == SchemaChangeDetection.EventTrigger && !_options.AlwaysCheckSequences && _model.Sequences.Values.All(q => q.Owned))
+        if (!_options.AlwaysCheckSequences && _model.Sequences.Values.All(q => q.Owned))
         {
-            _quickCheck = new NpgsqlCommand(ActivitySql, _connection);
+            _quickCheck = new NpgsqlCommand(
+                SchemaChangeDetection == SchemaChangeDetection.EventTrigger ? $"SELECT {ActivityExpression}, 0::int8" : $"SELECT {ActivityExpression}, {HorizonExpression}",
+                _connection);
             await _quickCheck.PrepareAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -570,7 +602,13 @@ public sealed class ChangeTracker : IAsyncDisposable
         }
     }
 
-    private static readonly string ActivitySql = $"SELECT coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0)";
+    private static readonly string ActivityExpression = $"coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0)";
+
+    /// <summary>
+    /// The next transaction id. Every schema change writes catalog rows and so takes one; on a cluster of its own (a Neon
+    /// branch) an unchanged value proves no DDL ran, which spares the catalog fingerprint.
+    /// </summary>
+    private const string HorizonExpression = "pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8";
 
     /// <summary>
     /// The full check (prepared once); with event triggers and no standalone sequences it only runs after the activity
@@ -584,8 +622,8 @@ public sealed class ChangeTracker : IAsyncDisposable
     {
         const string Moved = "(SELECT v FROM act) <> $2";
         var sql = $"""
-            WITH act AS MATERIALIZED (SELECT coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0) AS v)
-            SELECT 0 AS kind, act.v AS id, NULL::int8 AS size, NULL::text AS info FROM act
+            WITH act AS MATERIALIZED (SELECT {ActivityExpression} AS v)
+            SELECT 0 AS kind, act.v AS id, {(detection == SchemaChangeDetection.EventTrigger ? "0::int8" : HorizonExpression)} AS size, NULL::text AS info FROM act
             UNION ALL
             SELECT CASE WHEN d.rel = 0 THEN 3 ELSE 1 END, d.rel::int8, CASE WHEN d.rel <> 0 THEN pg_catalog.pg_relation_size(d.rel) END, d.tag
             FROM (SELECT DISTINCT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved}) d

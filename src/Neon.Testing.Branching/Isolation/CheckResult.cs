@@ -6,6 +6,9 @@ internal sealed class CheckResult
     /// <summary>The activity counter (0 when never bumped).</summary>
     public long Activity { get; set; }
 
+    /// <summary>The next transaction id (0 when event triggers report schema changes).</summary>
+    public long Horizon { get; set; }
+
     /// <summary>Oids marked dirty, with their heap size (null when the relation is gone).</summary>
     public Dictionary<uint, long?> Dirty { get; } = [];
 

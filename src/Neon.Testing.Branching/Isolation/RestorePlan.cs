@@ -14,6 +14,7 @@ internal sealed class RestorePlan
     public const string MarkedColumn = "neon_marked";
     public const string FingerprintColumn = "neon_fingerprint";
     public const string ActivityColumn = "neon_activity";
+    public const string HorizonColumn = "neon_horizon";
 
     private RestorePlan(string? fullReason)
     {
@@ -120,6 +121,7 @@ internal sealed class RestorePlan
                  d AS (DELETE FROM {Sql.Ours("dirty")} WHERE rel = ANY($2) RETURNING 1)
             SELECT current_setting('{TrackingSql.MarkedSetting}') AS {MarkedColumn},
                    coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0) AS {ActivityColumn},
+                   pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8 AS {HorizonColumn},
                    (SELECT count(*) FROM s) + (SELECT count(*) FROM d) AS changed
             """);
         finish.Parameters.Add(new() { Value = sequences.Select(s => s.Oid).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });

@@ -436,6 +436,25 @@ public sealed class ChangeTrackerTests
     }
 
     [TestMethod]
+    public async Task Install_SaysWhy_WhenTheRoleMayNotCreateItsSchema()
+    {
+        // The database belongs to the superuser; a role that may only connect and write cannot install anything.
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: false, cancellationToken: Token);
+        var writer = await db.CreateRoleAsync("writer", Token);
+        await db.AdminAsync(db.TemplateName, $"REVOKE CREATE ON DATABASE \"{db.TemplateName}\" FROM PUBLIC; GRANT USAGE ON SCHEMA app TO \"{writer}\"; GRANT ALL ON ALL TABLES IN SCHEMA app TO \"{writer}\"; DROP SCHEMA neon_testing CASCADE;", Token);
+
+        var installation = await ChangeTracking.InstallAsync(db.ConnectionFor(db.TemplateName, pooling: false, writer), cancellationToken: Token);
+
+        Assert.IsFalse(installation.IsInstalled);
+        Assert.IsFalse(installation.SupportsTargetedReset);
+        StringAssert.Contains(installation.Reason, "CREATE");
+        await using var template = new NpgsqlConnection(db.ConnectionFor(db.TemplateName, pooling: false, writer));
+        await template.OpenAsync(Token);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_namespace WHERE nspname = 'neon_testing'", template);
+        Assert.AreEqual(0L, await count.ExecuteScalarAsync(Token), "nothing may be left behind");
+    }
+
+    [TestMethod]
     public async Task Reset_IsFull_WhenTrackingIsNotInstalled()
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: false, cancellationToken: Token);
