@@ -8,6 +8,8 @@ namespace Neon.Testing.Benchmarks;
 internal sealed class BenchCluster(string adminConnectionString, string prefix) : IAsyncDisposable
 {
     private readonly List<string> _databases = [];
+    private readonly List<string> _roles = [];
+    private readonly string _rolePassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
 
     public string Prefix => prefix;
 
@@ -36,7 +38,7 @@ internal sealed class BenchCluster(string adminConnectionString, string prefix) 
         return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) ?? "";
     }
 
-    public async Task CreateAsync(string database, string? template = null, CancellationToken cancellationToken = default)
+    public async Task CreateAsync(string database, string? template = null, CancellationToken cancellationToken = default, string? owner = null)
     {
         if (!_databases.Contains(database))
         {
@@ -44,18 +46,37 @@ internal sealed class BenchCluster(string adminConnectionString, string prefix) 
         }
 
         var from = template is null ? "" : $" TEMPLATE {Quote(template)} STRATEGY {CloneStrategy}";
-        await ExecuteAsync("postgres", $"CREATE DATABASE {Quote(database)}{from}", cancellationToken);
+        var by = owner is null ? "" : $" OWNER {Quote(owner)}";
+        await ExecuteAsync("postgres", $"CREATE DATABASE {Quote(database)}{from}{by}", cancellationToken);
     }
 
+    /// <summary>A login role that is not a superuser (dropped at the end), like Neon's neondb_owner.</summary>
+    public async Task<string> CreateOwnerRoleAsync(CancellationToken cancellationToken)
+    {
+        var role = prefix + "_owner";
+        await ExecuteAsync("postgres", $"CREATE ROLE {Quote(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{_rolePassword}'", cancellationToken);
+        _roles.Add(role);
+        return role;
+    }
+
+    public string RoleConnectionString(string database, string role, bool pooling = true) => new NpgsqlConnectionStringBuilder(adminConnectionString)
+    {
+        Database = database,
+        Username = role,
+        Password = _rolePassword,
+        Pooling = pooling,
+    }.ConnectionString;
+
     /// <summary>The re-clone every strategy that resets a whole branch uses: drop the database, clone the template again.</summary>
-    public async Task RecloneAsync(NpgsqlConnection admin, string database, string template, CancellationToken cancellationToken = default)
+    public async Task RecloneAsync(NpgsqlConnection admin, string database, string template, CancellationToken cancellationToken = default, string? owner = null)
     {
         await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Quote(database)} WITH (FORCE)", admin))
         {
             await drop.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {Quote(database)} TEMPLATE {Quote(template)} STRATEGY {CloneStrategy}", admin) { CommandTimeout = 300 };
+        var by = owner is null ? "" : $" OWNER {Quote(owner)}";
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {Quote(database)} TEMPLATE {Quote(template)} STRATEGY {CloneStrategy}{by}", admin) { CommandTimeout = 300 };
         await create.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -105,6 +126,18 @@ internal sealed class BenchCluster(string adminConnectionString, string prefix) 
             catch (PostgresException e)
             {
                 await Console.Error.WriteLineAsync($"warning: could not drop {database}: {e.MessageText}");
+            }
+        }
+
+        foreach (var role in _roles)
+        {
+            try
+            {
+                await ExecuteAsync("postgres", $"DROP ROLE IF EXISTS {Quote(role)}");
+            }
+            catch (PostgresException e)
+            {
+                await Console.Error.WriteLineAsync($"warning: could not drop role {role}: {e.MessageText}");
             }
         }
     }

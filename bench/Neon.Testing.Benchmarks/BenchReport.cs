@@ -8,8 +8,10 @@ namespace Neon.Testing.Benchmarks;
 /// <summary>The console table, the target checks, and artifacts/bench/isolation.json.</summary>
 internal static class BenchReport
 {
+    /// <summary>The file: "scenarios" holds the four compared strategies; "extra" holds informational rows (ours as a non-superuser owner).</summary>
     public sealed record Document(
         [property: JsonPropertyName("scenarios")] IReadOnlyList<Measurement> Scenarios,
+        [property: JsonPropertyName("extra")] IReadOnlyList<Measurement> Extra,
         [property: JsonPropertyName("notes")] IReadOnlyList<string> Notes);
 
     public static string Table(IReadOnlyList<Measurement> results)
@@ -57,10 +59,10 @@ internal static class BenchReport
         return (checks.All(c => c.Ok), text.ToString());
     }
 
-    public static async Task WriteAsync(string path, IReadOnlyList<Measurement> results, IReadOnlyList<string> notes)
+    public static async Task WriteAsync(string path, IReadOnlyList<Measurement> results, IReadOnlyList<Measurement> extra, IReadOnlyList<string> notes)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await using var stream = File.Create(path);
-        await JsonSerializer.SerializeAsync(stream, new Document(results, notes), new JsonSerializerOptions { WriteIndented = true });
+        await JsonSerializer.SerializeAsync(stream, new Document(results, extra, notes), new JsonSerializerOptions { WriteIndented = true });
     }
 }

@@ -44,6 +44,7 @@ public sealed class ChangeTracker : IAsyncDisposable
 
     // Tests that write tend to come in runs: after a restore, go straight to the full check (saves a round trip).
     private bool _lastWasDirty;
+    private bool _warnedAlwaysFull;
     private bool _disposed;
 
     private ChangeTracker(string connectionString, Func<CancellationToken, Task> fullReset, ChangeTrackerOptions options, ILogger logger)
@@ -522,18 +523,15 @@ public sealed class ChangeTracker : IAsyncDisposable
 
         if (!await TrackingModel.IsInstalledAsync(_connection, cancellationToken).ConfigureAwait(false))
         {
-            _model = null;
-            RestoreMode = RestoreMode.Unavailable;
-            SchemaChangeDetection = SchemaChangeDetection.None;
-            _alwaysFull = $"change tracking is not installed in {Database} (run ChangeTracking.InstallAsync on the branch it is cloned from)";
-            _logger.LogWarning("Every reset of {Database} will be a full reset: {Reason}.", Database, _alwaysFull);
+            Unavailable($"change tracking is not installed in {Database} (run ChangeTracking.InstallAsync on the branch it is cloned from)");
             return;
         }
 
         var meta = await TrackingModel.ReadMetaAsync(_connection, cancellationToken).ConfigureAwait(false);
         if (meta.Version != TrackingSql.Version)
         {
-            _alwaysFull = $"change tracking in {Database} was installed by another version (v{meta.Version}, this is v{TrackingSql.Version}); run ChangeTracking.InstallAsync again";
+            Unavailable($"change tracking in {Database} was installed by another version (v{meta.Version}, this is v{TrackingSql.Version}); run ChangeTracking.InstallAsync again");
+            return;
         }
 
         if (_model is null || _model.InstalledAt != meta.InstalledAt)
@@ -578,8 +576,24 @@ public sealed class ChangeTracker : IAsyncDisposable
             await _quickCheck.PrepareAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (_alwaysFull is not null)
+        WarnAlwaysFull();
+    }
+
+    private void Unavailable(string reason)
+    {
+        _model = null;
+        RestoreMode = RestoreMode.Unavailable;
+        SchemaChangeDetection = SchemaChangeDetection.None;
+        _alwaysFull = reason;
+        WarnAlwaysFull();
+    }
+
+    private void WarnAlwaysFull()
+    {
+        // Once per tracker, not after every full reset it causes.
+        if (_alwaysFull is not null && !_warnedAlwaysFull)
         {
+            _warnedAlwaysFull = true;
             _logger.LogWarning("Every reset of {Database} will be a full reset: {Reason}.", Database, _alwaysFull);
         }
     }
