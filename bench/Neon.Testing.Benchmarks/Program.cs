@@ -7,9 +7,10 @@ using Neon.Testing.Branching.Isolation;
 using Neon.Testing.Branching.Local;
 
 // Per-test cost of the isolation step, strategy against strategy, on the product's embedded PostgreSQL.
-// Usage: Neon.Testing.Benchmarks [--output artifacts/bench/isolation.json] [--quick]
+// Usage: Neon.Testing.Benchmarks [--output artifacts/bench/isolation.json] [--quick] [--only <scenario>]
 var output = Path.Combine("artifacts", "bench", "isolation.json");
 var quick = false;
+Scenario? only = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -20,8 +21,12 @@ for (var i = 0; i < args.Length; i++)
         case "--quick":
             quick = true;
             break;
+        case "--only" when i + 1 < args.Length:
+            var name = args[++i];
+            only = Enum.GetValues<Scenario>().Single(s => BenchSchema.Name(s) == name);
+            break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--output <file.json>] [--quick]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--output <file.json>] [--quick] [--only clean|two_tables|twenty_tables|ddl]");
             return 2;
     }
 }
@@ -123,7 +128,7 @@ var results = new List<Measurement>();
 var notes = new List<string> { $"load average at start: {LoadAverage()}" };
 try
 {
-    foreach (var scenario in Enum.GetValues<Scenario>())
+    foreach (var scenario in Enum.GetValues<Scenario>().Where(s => only is null || s == only))
     {
         // Round-robin: every strategy is measured across the same stretch of time, so a busy machine weighs on all alike.
         var active = strategies.Where(s => s.Supports(scenario)).ToList();
@@ -145,7 +150,8 @@ try
         var rounds = planned.Values.Max();
         for (var round = 0; round < rounds; round++)
         {
-            foreach (var strategy in active)
+            // Each round starts with another strategy: whoever runs first pays for the buffers the others dirtied.
+            foreach (var strategy in active.Skip(round % active.Count).Concat(active.Take(round % active.Count)))
             {
                 var n = planned[strategy];
                 if (round * n / rounds == (round + 1) * n / rounds)

@@ -25,6 +25,9 @@ internal static class TrackingInstaller
         await ExecuteAsync(connection, $"SELECT pg_catalog.pg_advisory_xact_lock({TrackingSql.InstallLockKey})", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, $"SET LOCAL {TrackingSql.RestoringSetting} = 'on'", cancellationToken).ConfigureAwait(false);
 
+        // A table under forced row-level security must fail to copy (and so be reported untracked), not copy a filtered baseline.
+        await ExecuteAsync(connection, "SET LOCAL row_security = off", cancellationToken).ConfigureAwait(false);
+
         var existing = await ReadExistingAsync(connection, cancellationToken).ConfigureAwait(false);
         if (existing is { Ours: false })
         {

@@ -455,6 +455,23 @@ public sealed class ChangeTrackerTests
     }
 
     [TestMethod]
+    public async Task Install_DoesNotTakeABaselineThatRowSecurityFiltered()
+    {
+        // The owner is subject to a forced policy that hides rows: a copy would be incomplete, so the table is reported instead.
+        const string Schema = ShopSchema.Sql + """
+
+            ALTER TABLE app.tag ENABLE ROW LEVEL SECURITY;
+            ALTER TABLE app.tag FORCE ROW LEVEL SECURITY;
+            CREATE POLICY only_a ON app.tag USING (label = 'a');
+            """;
+        await using var db = await IsolationDatabase.CreateAsync(Schema, asOwner: true, cancellationToken: Token);
+
+        Assert.IsFalse(db.Installation.SupportsTargetedReset);
+        Assert.HasCount(1, db.Installation.UntrackedTables);
+        StringAssert.Contains(db.Installation.UntrackedTables[0], "app.tag");
+    }
+
+    [TestMethod]
     public async Task Reset_IsFull_WhenTrackingIsNotInstalled()
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: false, cancellationToken: Token);
