@@ -240,9 +240,15 @@ internal sealed class RestorePlan
 
         // No key (or rewriting): rows are matched by identity only. Rows that are not baseline rows go; baseline rows that are gone
         // (deleted, or updated into a new row version) are inserted again and their baseline entries swapped for the new identities.
-        ctes.Add($"{d} AS (DELETE FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {IdentityMatch(table, "t", "b")}) RETURNING 1)");
+        // One hash full join on the identity finds both: table rows that are not baseline rows, and baseline rows that are gone.
         ctes.Add($"""
-            g{index} AS (DELETE FROM {baseline} b WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {IdentityMatch(table, "t", "b")})
+            j{index} AS MATERIALIZED (SELECT t.ctid AS table_row, b.ctid AS baseline_row
+                FROM {target} t FULL JOIN {baseline} b ON {IdentityMatch(table, "t", "b")}
+                WHERE t.ctid IS NULL OR b.ctid IS NULL)
+            """);
+        ctes.Add($"{d} AS (DELETE FROM {target} t WHERE t.ctid = ANY (ARRAY(SELECT table_row FROM j{index} WHERE table_row IS NOT NULL)) RETURNING 1)");
+        ctes.Add($"""
+            g{index} AS (DELETE FROM {baseline} b WHERE b.ctid = ANY (ARRAY(SELECT baseline_row FROM j{index} WHERE baseline_row IS NOT NULL))
                 RETURNING {Sql.Columns(table.Columns, "b")})
             """);
         ctes.Add($"""
