@@ -67,9 +67,18 @@ internal sealed class BenchCluster(string adminConnectionString, string prefix) 
         Pooling = pooling,
     }.ConnectionString;
 
-    /// <summary>The re-clone every strategy that resets a whole branch uses: drop the database, clone the template again.</summary>
-    public async Task RecloneAsync(NpgsqlConnection admin, string database, string template, CancellationToken cancellationToken = default, string? owner = null)
+    /// <summary>
+    /// The re-clone every strategy that resets a whole branch uses: drop the database, clone the template again.
+    /// DROP DATABASE ... WITH (FORCE) waits in 100 ms steps while any backend is still connected or exiting; with
+    /// <paramref name="waitForBackends"/> the database's backends are terminated and waited for (1 ms polls) first.
+    /// </summary>
+    public async Task RecloneAsync(NpgsqlConnection admin, string database, string template, CancellationToken cancellationToken = default, string? owner = null, bool waitForBackends = false)
     {
+        if (waitForBackends)
+        {
+            await TerminateAndWaitAsync(admin, database, cancellationToken);
+        }
+
         await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Quote(database)} WITH (FORCE)", admin))
         {
             await drop.ExecuteNonQueryAsync(cancellationToken);
@@ -78,6 +87,26 @@ internal sealed class BenchCluster(string adminConnectionString, string prefix) 
         var by = owner is null ? "" : $" OWNER {Quote(owner)}";
         await using var create = new NpgsqlCommand($"CREATE DATABASE {Quote(database)} TEMPLATE {Quote(template)} STRATEGY {CloneStrategy}{by}", admin) { CommandTimeout = 300 };
         await create.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task TerminateAndWaitAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        await using (var terminate = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", admin))
+        {
+            terminate.Parameters.Add(new() { Value = database });
+            await terminate.ExecuteScalarAsync(cancellationToken);
+        }
+
+        await using (var remaining = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", admin))
+        {
+            remaining.Parameters.Add(new() { Value = database });
+            var waited = Stopwatch.StartNew();
+            while ((long)(await remaining.ExecuteScalarAsync(cancellationToken))! > 0 && waited.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(1, cancellationToken);
+            }
+        }
+
     }
 
     /// <summary>Picks the faster clone strategy on this machine, so the re-clone baseline is not handicapped.</summary>

@@ -8,7 +8,7 @@ namespace Neon.Testing.Benchmarks;
 /// <summary>The console table, the target checks, and artifacts/bench/isolation.json.</summary>
 internal static class BenchReport
 {
-    /// <summary>The file: "scenarios" holds the four compared strategies; "extra" holds informational rows (ours as a non-superuser owner).</summary>
+    /// <summary>The file: "scenarios" holds the four compared strategies; "extra" holds informational rows (ours as a non-superuser owner, a tuned re-clone).</summary>
     public sealed record Document(
         [property: JsonPropertyName("scenarios")] IReadOnlyList<Measurement> Scenarios,
         [property: JsonPropertyName("extra")] IReadOnlyList<Measurement> Extra,

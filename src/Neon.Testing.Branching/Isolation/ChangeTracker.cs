@@ -461,7 +461,10 @@ public sealed class ChangeTracker : IAsyncDisposable
     private async Task<ResetResult> FullResetAsync(string reason, LogLevel level, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         _logger.Log(level, "Full reset of {Database}: {Reason}.", Database, reason);
+
+        // Close what this process holds on the branch first: a re-clone waits for every connection to go.
         await CloseAsync().ConfigureAwait(false);
+        NpgsqlConnection.ClearAllPools();
         await _fullReset(cancellationToken).ConfigureAwait(false);
         NpgsqlConnection.ClearAllPools();
 
@@ -625,28 +628,33 @@ public sealed class ChangeTracker : IAsyncDisposable
     private const string HorizonExpression = "pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8";
 
     /// <summary>
-    /// The full check (prepared once); with event triggers and no standalone sequences it only runs after the activity
-    /// counter moved, otherwise after every test. It always reads the activity counter, standalone sequences
-    /// and (without event triggers) the catalog fingerprint. Everything else only runs when the counter moved since the
-    /// last reset ($2), i.e. some write statement or logged schema change happened: the dirty marks, sequences owned by
-    /// columns, and other backends left inside a transaction (reading backend status copies every backend's entry).
-    /// So after a test that wrote nothing, the check reads one sequence (plus the fingerprint without event triggers).
+    /// The full check (prepared once); with no standalone sequences it only runs after the quick check saw the activity
+    /// counter (or, without event triggers, the transaction horizon) move. It always reads the counter, standalone
+    /// sequences and (without event triggers) the catalog fingerprint. The rest only runs when the counter moved since
+    /// the last reset ($2): the marks; and when every bump has its mark ("settled": every write since the last reset
+    /// committed), only the sequences of the marked tables, otherwise every sequence owned by a column plus the scan
+    /// for other backends left inside a transaction (which copies every backend's status entry).
     /// </summary>
     private string CheckSql(SchemaChangeDetection detection, bool standaloneSequences)
     {
         const string Moved = "(SELECT v FROM act) <> $2";
+        const string Settled = "(SELECT (SELECT v FROM act) - $2 = count(*) FILTER (WHERE tag IS DISTINCT FROM 'child') FROM marks)";
+        var ownedCondition = _options.AlwaysCheckSequences
+            ? "true"
+            : $"{Moved} AND (NOT {Settled} OR s.seq IN (SELECT q.seq FROM {Sql.Ours("table_sequences")} q WHERE q.rel IN (SELECT rel FROM marks)))";
         var sql = $"""
-            WITH act AS MATERIALIZED (SELECT {ActivityExpression} AS v)
+            WITH act AS MATERIALIZED (SELECT {ActivityExpression} AS v),
+                 marks AS MATERIALIZED (SELECT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved})
             SELECT 0 AS kind, act.v AS id, {(detection == SchemaChangeDetection.EventTrigger ? "0::int8" : HorizonExpression)} AS size, NULL::text AS info FROM act
             UNION ALL
             SELECT CASE WHEN d.rel = 0 THEN 3 ELSE 1 END, d.rel::int8, CASE WHEN d.rel <> 0 THEN pg_catalog.pg_relation_size(d.rel) END, d.tag
-            FROM (SELECT DISTINCT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved}) d
+            FROM (SELECT DISTINCT rel, CASE WHEN rel = 0 THEN tag END AS tag FROM marks) d
             UNION ALL
             SELECT 2, s.seq::int8, NULL, NULL FROM {Sql.Ours("sequences")} s
-            WHERE {(_options.AlwaysCheckSequences ? "true" : Moved)} AND s.owned AND pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
+            WHERE s.owned AND CASE WHEN {ownedCondition} THEN pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value ELSE false END
             UNION ALL
             SELECT 4, a.pid::int8, NULL, NULL FROM pg_catalog.pg_stat_get_activity(NULL) a
-            WHERE {Moved} AND a.datid = $1 AND a.pid <> pg_catalog.pg_backend_pid() AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend'
+            WHERE {Moved} AND NOT {Settled} AND a.datid = $1 AND a.pid <> pg_catalog.pg_backend_pid() AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend'
             """;
         if (standaloneSequences)
         {

@@ -10,9 +10,9 @@ public sealed class ChangeTrackerOptions
     public long TruncateThresholdBytes { get; init; } = 1024 * 1024;
 
     /// <summary>
-    /// Read every sequence after every test. By default a sequence owned by a column (identity, serial) is only read when
-    /// some write statement ran (even a failed or rolled-back one); turn this on when tests call <c>nextval()</c> or
-    /// <c>setval()</c> on such a sequence without writing any table. Standalone sequences are always read.
+    /// Read every sequence after every test. By default a sequence owned by a column (identity, serial) is read after a
+    /// write to its table, and all of them after any failed, rolled-back or unfinished write; turn this on when tests call
+    /// <c>nextval()</c> or <c>setval()</c> on a table's sequence without writing that table. Standalone sequences are always read.
     /// </summary>
     public bool AlwaysCheckSequences { get; init; }
 }

@@ -91,6 +91,19 @@ internal static class TrackingInstaller
         }
 
         var sequences = await TrackSequencesAsync(connection, options.Schemas, excluded, untracked, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"""
+            INSERT INTO {Sql.Ours("table_sequences")} (rel, seq)
+            SELECT DISTINCT t.unit, x.seq
+            FROM (SELECT d.refobjid AS rel, d.objid AS seq FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+                    AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+                  UNION
+                  SELECT a.adrelid, d.refobjid FROM pg_catalog.pg_attrdef a
+                  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = a.oid
+                   AND d.refclassid = 'pg_catalog.pg_class'::regclass) x
+            JOIN {Sql.Ours("tables")} t ON t.rel = x.rel
+            JOIN {Sql.Ours("sequences")} s ON s.seq = x.seq
+            """, cancellationToken).ConfigureAwait(false);
 
         string fingerprint;
         await using (var command = new NpgsqlCommand(TrackingSql.Fingerprint, connection))

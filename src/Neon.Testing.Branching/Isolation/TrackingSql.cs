@@ -4,7 +4,7 @@ namespace Neon.Testing.Branching.Isolation;
 internal static class TrackingSql
 {
     /// <summary>Bumped whenever the installed objects change shape; an older installation is rebuilt.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>Serialises concurrent installs into one database ("neon" in ASCII).</summary>
     public const long InstallLockKey = 0x6E656F6E_7472616B;
@@ -44,7 +44,10 @@ internal static class TrackingSql
             is_called boolean NOT NULL,
             called_value bigint,
             owned boolean NOT NULL);
-        -- rel = 0 rows are schema changes logged by the event trigger (tag = command tag).
+        -- Sequences a write to a table can move: owned by its columns or named in its column defaults.
+        CREATE TABLE {Sql.Ours("table_sequences")} (rel oid NOT NULL, seq oid NOT NULL, PRIMARY KEY (rel, seq));
+        -- One row per bump of the activity counter: a table's first write statement in a transaction (rel), or a logged
+        -- schema change (rel = 0, tag = command tag). As many visible rows as bumps means every write committed.
         CREATE TABLE {Sql.Ours("dirty")} (rel oid NOT NULL, tag text);
         -- Bumped (outside any transaction's control) by the first write statement on a table in each transaction, even one
         -- that fails or is rolled back, and by every logged schema change: when it has not moved, nothing was marked dirty
@@ -58,8 +61,7 @@ internal static class TrackingSql
     /// <summary>
     /// BEFORE statement-level trigger: bumps the activity sequence and marks the trigger's arguments (table oids) dirty,
     /// once per table and transaction. BEFORE, so a statement that then fails (after its defaults took sequence values)
-    /// still bumps the activity sequence. It reads before it writes so a table already marked costs no write; under
-    /// SERIALIZABLE it skips the read, which would otherwise add predicate locks that can fail the code under test.
+    /// still bumps the activity sequence. It only appends (no read), so it adds no predicate locks under SERIALIZABLE.
     /// </summary>
     public static readonly string MarkFunction = $$"""
         CREATE FUNCTION {{Sql.Ours("mark_dirty")}}() RETURNS trigger LANGUAGE plpgsql AS $neon$
@@ -74,11 +76,10 @@ internal static class TrackingSql
                 RETURN NULL;
             END IF;
             PERFORM nextval('{{Sql.Ours("activity")}}');
-            FOR i IN 0 .. TG_NARGS - 1 LOOP
-                IF current_setting('transaction_isolation') = 'serializable'
-                   OR NOT EXISTS (SELECT 1 FROM {{Sql.Ours("dirty")}} d WHERE d.rel = TG_ARGV[i]::oid) THEN
-                    INSERT INTO {{Sql.Ours("dirty")}} (rel) VALUES (TG_ARGV[i]::oid);
-                END IF;
+            INSERT INTO {{Sql.Ours("dirty")}} (rel) VALUES (TG_ARGV[0]::oid);
+            FOR i IN 1 .. TG_NARGS - 1 LOOP
+                -- Extra arguments (inheritance children) are marked without a bump of their own.
+                INSERT INTO {{Sql.Ours("dirty")}} (rel, tag) VALUES (TG_ARGV[i]::oid, 'child');
             END LOOP;
             PERFORM set_config('{{MarkedSetting}}', coalesce(marked, ',') || TG_ARGV[0] || ',', true);
             RETURN NULL;
