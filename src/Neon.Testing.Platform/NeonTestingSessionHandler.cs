@@ -25,6 +25,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     private readonly ConcurrentQueue<(TestNode Node, string Message)> _failures = new();
     private NeonTestRun? _run;
     private bool _ownsRun;
+    private bool _adapterBracketsTests;
 
     public NeonTestingSessionHandler(IServiceProvider services)
     {
@@ -61,8 +62,16 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
             return;
         }
 
-        NeonTestRun.RegisterTestKeyResolver(MSTestCurrentTest.Key);
-        (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", Assembly.GetEntryAssembly(), logger: null, testSessionContext.CancellationToken).ConfigureAwait(false);
+        var testAssembly = Assembly.GetEntryAssembly();
+
+        // NUnit's bridge reports a test as in progress without waiting for us: its adapter attribute brackets tests instead.
+        _adapterBracketsTests = testAssembly?.GetCustomAttributes().OfType<IBracketsTests>().Any() == true;
+        if (!_adapterBracketsTests)
+        {
+            NeonTestRun.RegisterTestKeyResolver(MSTestCurrentTest.Key);
+        }
+
+        (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, testSessionContext.CancellationToken).ConfigureAwait(false);
         await DisplayAsync(
             string.Create(CultureInfo.InvariantCulture, $"Neon.Testing: {_run.Session.ProviderName} session ready in {_run.Startup.TotalMilliseconds:0} ms; {options.EnvVar} points at the {_run.DefaultLevel} database."),
             testSessionContext.CancellationToken).ConfigureAwait(false);
@@ -70,7 +79,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
     public async Task ConsumeAsync(IDataProducer dataProducer, IData value, CancellationToken cancellationToken)
     {
-        if (_run is not { } run || value is not TestNodeUpdateMessage update || ReferenceEquals(dataProducer, this))
+        if (_run is not { } run || _adapterBracketsTests || value is not TestNodeUpdateMessage update || ReferenceEquals(dataProducer, this))
         {
             return;
         }
