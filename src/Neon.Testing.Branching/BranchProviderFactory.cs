@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+using Neon.Testing.Branching.Local;
+
+namespace Neon.Testing.Branching;
+
+/// <summary>Creates the provider that <see cref="NeonTestingOptions.ResolvedProvider"/> names.</summary>
+public static class BranchProviderFactory
+{
+    /// <summary>Creates and connects the configured provider.</summary>
+    public static async Task<IBranchProvider> CreateAsync(NeonTestingOptions options, ILogger logger, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.ResolvedProvider switch
+        {
+            ProviderKind.Local => await LocalBranchProvider.CreateAsync(options, logger, cancellationToken).ConfigureAwait(false),
+            _ => throw new NeonConfigurationException(NeonSettings.Provider, "The Neon provider is not available in this build. Set NeonProvider to 'Local'."),
+        };
+    }
+}

@@ -1,0 +1,347 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Neon.Testing.Branching.Isolation;
+using Neon.Testing.Branching.Migrations;
+
+namespace Neon.Testing.Branching;
+
+/// <summary>
+/// One test run's branches: a migration branch (migrated once, or cloned from a cached migrated
+/// template), a read-only endpoint, a shared branch and a pool of isolated branches, all deleted at
+/// the end unless <see cref="NeonTestingOptions.KeepBranches"/> is set.
+/// </summary>
+public sealed class TestDatabaseSession : IAsyncDisposable
+{
+    private static readonly TimeSpan TemplateLockTimeout = TimeSpan.FromMinutes(10);
+
+    private readonly IBranchProvider _provider;
+    private readonly ILogger _logger;
+    private readonly string _gitBranch;
+    private readonly List<Branch> _created = [];
+    private readonly ConcurrentBag<IsolatedBranchLease> _free = [];
+    private readonly List<IsolatedBranchLease> _allIsolated = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Branch? _migrationBranch;
+    private Branch? _sharedBranch;
+    private string? _sharedConnectionString;
+    private string? _readOnlyConnectionString;
+    private int _disposed;
+
+    private TestDatabaseSession(NeonTestingOptions options, IBranchProvider provider, ILogger logger)
+    {
+        Options = options;
+        _provider = provider;
+        _logger = logger;
+        SessionId = BranchNames.NewSessionId();
+        _gitBranch = BranchNames.DetectGitBranch(options.WorkingDirectory);
+        Statistics.Provider = provider.Name;
+    }
+
+    /// <summary>The settings the session runs with.</summary>
+    public NeonTestingOptions Options { get; }
+
+    /// <summary>Random id in every branch name of this session.</summary>
+    public string SessionId { get; }
+
+    /// <summary>Provider name (<c>Local</c>, <c>Neon</c>).</summary>
+    public string ProviderName => _provider.Name;
+
+    /// <summary>The provider, for tools that need more than the session offers.</summary>
+    public IBranchProvider Provider => _provider;
+
+    /// <summary>The migrated branch every other branch of the session is cloned from.</summary>
+    public Branch MigrationBranch => _migrationBranch ?? throw new InvalidOperationException("The session has not started.");
+
+    /// <summary>Whether a cached migrated template was reused instead of running migrations.</summary>
+    public bool MigrationsReused => Statistics.MigrationsReused;
+
+    /// <summary>Name of the cached migrated template this session used or built, if any.</summary>
+    public string? TemplateName { get; private set; }
+
+    /// <summary>Counters for the end-of-run summary.</summary>
+    public SessionStatistics Statistics { get; } = new();
+
+    /// <summary>
+    /// Sweeps expired branches of crashed runs, then creates the migration branch and migrates it once
+    /// (or reuses a migrated template with the same fingerprint). Leaves nothing behind when it fails.
+    /// </summary>
+    public static async Task<TestDatabaseSession> StartAsync(NeonTestingOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (!options.Enabled)
+        {
+            throw new InvalidOperationException("NeonEnabled is false: no session is started.");
+        }
+
+        logger ??= NullLogger.Instance;
+        var stopwatch = Stopwatch.StartNew();
+        var provider = await BranchProviderFactory.CreateAsync(options, logger, cancellationToken).ConfigureAwait(false);
+        var session = new TestDatabaseSession(options, provider, logger);
+        try
+        {
+            var swept = await provider.SweepExpiredAsync(cancellationToken).ConfigureAwait(false);
+            if (swept > 0)
+            {
+                logger.LogInformation("Swept {Count} expired branches left by earlier runs.", swept);
+            }
+
+            await session.CreateMigrationBranchAsync(cancellationToken).ConfigureAwait(false);
+            session.Statistics.SetupTime = stopwatch.Elapsed;
+            session.Statistics.ApiCalls = provider.ApiCalls;
+            logger.LogInformation(
+                "Neon test session {Session} ready on {Provider} in {Elapsed} ms: branch {Branch}, migrations {Migrations}.",
+                session.SessionId, provider.Name, (int)stopwatch.ElapsedMilliseconds, session.MigrationBranch.Name,
+                session.MigrationsReused ? "reused from the cached template" : $"applied ({session.Statistics.MigrationsApplied})");
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Connection string of the read-only endpoint (created on first use); writes fail in the database.</summary>
+    public async Task<string> GetReadOnlyConnectionStringAsync(CancellationToken cancellationToken = default)
+    {
+        if (_readOnlyConnectionString is { } cached)
+        {
+            return cached;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var endpoint = await _provider.GetEndpointAsync(MigrationBranch, readOnly: true, cancellationToken).ConfigureAwait(false);
+            return _readOnlyConnectionString = endpoint.ConnectionString;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Connection string of the shared branch (created on first use), never reset.</summary>
+    public async Task<string> GetSharedConnectionStringAsync(CancellationToken cancellationToken = default)
+    {
+        if (_sharedConnectionString is { } cached)
+        {
+            return cached;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_sharedConnectionString is null)
+            {
+                _sharedBranch = await CreateChildAsync("shared", cancellationToken).ConfigureAwait(false);
+                var endpoint = await _provider.GetEndpointAsync(_sharedBranch, readOnly: false, cancellationToken).ConfigureAwait(false);
+                _sharedConnectionString = endpoint.ConnectionString;
+            }
+
+            return _sharedConnectionString;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Lends a clean isolated branch: a free one from the pool, or a new one when every branch is
+    /// lent (one per concurrently running test). Dispose the lease to return it.
+    /// </summary>
+    public async Task<IsolatedBranchLease> AcquireIsolatedBranchAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_free.TryTake(out var free))
+        {
+            free.MarkLeased();
+            return free;
+        }
+
+        int number;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            number = _allIsolated.Count + 1;
+            // Reserve the slot so a concurrent caller gets the next number.
+            _allIsolated.Add(null!);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        var branch = await CreateChildAsync($"isolated-{number}", cancellationToken).ConfigureAwait(false);
+        var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
+        var tracker = await ChangeTracker.AttachAsync(endpoint.ConnectionString, ct => _provider.ResetBranchAsync(branch, ct), _logger, cancellationToken).ConfigureAwait(false);
+        var lease = new IsolatedBranchLease(this, branch, endpoint.ConnectionString, tracker);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _allIsolated[number - 1] = lease;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        lease.MarkLeased();
+        return lease;
+    }
+
+    /// <summary>Deletes every branch of the session (unless keep-branches is set) and closes the provider.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var lease in _allIsolated.Where(l => l is not null))
+        {
+            await lease.DisposeTrackerAsync().ConfigureAwait(false);
+        }
+
+        if (Options.KeepBranches)
+        {
+            _logger.LogInformation("Keeping {Count} branches (NeonKeepBranches): {Branches}. They expire at {Expiry:u}.", _created.Count, string.Join(", ", _created.Select(b => b.Name)), _created.FirstOrDefault()?.ExpiresAt);
+        }
+        else
+        {
+            // Children before parents: Neon refuses to delete a branch that has children.
+            for (var i = _created.Count - 1; i >= 0; i--)
+            {
+                try
+                {
+                    await _provider.DeleteBranchAsync(_created[i]).ConfigureAwait(false);
+                    Statistics.RecordBranchDeleted();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    _logger.LogWarning("Could not delete branch {Branch}: {Message}. It expires by itself and the next session's sweeper removes it.", _created[i].Name, e.Message);
+                }
+            }
+        }
+
+        Statistics.ApiCalls = _provider.ApiCalls;
+        await _provider.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+
+    internal void Return(IsolatedBranchLease lease) => _free.Add(lease);
+
+    private async Task CreateMigrationBranchAsync(CancellationToken cancellationToken)
+    {
+        var root = await _provider.GetRootBranchAsync(cancellationToken).ConfigureAwait(false);
+        var fingerprint = Options.MigrationCacheExpiry > TimeSpan.Zero ? MigrationFingerprint.Compute(Options, root, ChangeTracking.Version) : null;
+        if (fingerprint is null)
+        {
+            _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), root, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
+            await MigrateAsync(_migrationBranch, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Test processes started together (several projects in one 'dotnet test') must not
+        // migrate twice: one builds the template, the others wait for it here.
+        var templateName = TemplateName = BranchNames.ForTemplate(fingerprint);
+        using (await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
+        {
+            var template = await _provider.FindBranchAsync(templateName, cancellationToken).ConfigureAwait(false);
+            if (template is not null && !IsFresh(template))
+            {
+                _logger.LogInformation("The migrated template {Template} has expired; rebuilding it.", template.Name);
+                await _provider.DeleteBranchAsync(template, cancellationToken).ConfigureAwait(false);
+                template = null;
+            }
+
+            if (template is null)
+            {
+                var expires = DateTimeOffset.UtcNow + Options.MigrationCacheExpiry;
+                template = await _provider.CreateBranchAsync(new BranchRequest(templateName, root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await MigrateAsync(template, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await _provider.DeleteBranchAsync(template, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+            }
+            else
+            {
+                Statistics.MigrationsReused = true;
+                _logger.LogInformation("Migrations unchanged (fingerprint {Fingerprint}): reusing {Template}.", fingerprint[..12], template.Name);
+            }
+
+            _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), template, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool IsFresh(Branch template)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (template.ExpiresAt is { } expires)
+        {
+            return expires > now;
+        }
+
+        return template.CreatedAt is { } created && created + Options.MigrationCacheExpiry > now;
+    }
+
+    private async Task MigrateAsync(Branch branch, CancellationToken cancellationToken)
+    {
+        var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
+        var stopwatch = Stopwatch.StartNew();
+        Statistics.MigrationsApplied = await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, cancellationToken).ConfigureAwait(false);
+        await ChangeTracking.InstallAsync(endpoint.ConnectionString, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Applied {Count} migrations to {Branch} in {Elapsed} ms.", Statistics.MigrationsApplied, branch.Name, (int)stopwatch.ElapsedMilliseconds);
+    }
+
+    private Task<Branch> CreateChildAsync(string role, CancellationToken cancellationToken) =>
+        CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, role), MigrationBranch, willHaveChildren: false, cancellationToken);
+
+    private async Task<Branch> CreateAsync(string name, Branch parent, bool willHaveChildren, CancellationToken cancellationToken)
+    {
+        var request = new BranchRequest(name, parent.Id, DateTimeOffset.UtcNow + Options.BranchExpiry, willHaveChildren);
+        var branch = await _provider.CreateBranchAsync(request, cancellationToken).ConfigureAwait(false);
+        lock (_created)
+        {
+            _created.Add(branch);
+        }
+
+        Statistics.RecordBranchCreated();
+        return branch;
+    }
+
+    private static async Task<IDisposable> AcquireTemplateLockAsync(string templateName, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "neon-testing-locks");
+        Directory.CreateDirectory(folder);
+        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(templateName)))[..24];
+        var path = Path.Combine(folder, key + ".lock");
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < TemplateLockTimeout)
+            {
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new TimeoutException($"Waited {TemplateLockTimeout.TotalMinutes:0} minutes for another test process to migrate '{templateName}'. If no other test run is active, delete {path}.", e);
+            }
+        }
+    }
+}
