@@ -159,7 +159,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
         Session.Statistics.RecordTest(level);
         string connectionString;
         BranchSlot? slot = null;
-        TestTransaction? transaction = null;
+        OuterTransaction? transaction = null;
         switch (level)
         {
             case IsolationLevel.ReadOnly:
@@ -175,7 +175,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
                 {
                     try
                     {
-                        transaction = await TestTransaction.BeginAsync(connectionString, cancellationToken).ConfigureAwait(false);
+                        transaction = await OuterTransaction.BeginAsync(connectionString, cancellationToken).ConfigureAwait(false);
                     }
                     catch
                     {

@@ -20,7 +20,7 @@ internal static class RunSummary
         var builder = new StringBuilder();
         builder.Append(CultureInfo.InvariantCulture, $"Neon.Testing: {run.Session.ProviderName} provider; branches created {Number(stats.BranchesCreated)}, deleted {Number(stats.BranchesDeleted)}");
         builder.Append(run.Options.KeepBranches ? " (kept: NeonKeepBranches)" : "").AppendLine();
-        builder.Append(CultureInfo.InvariantCulture, $"  migrations {(run.Session.MigrationsReused ? "reused" : $"ran ({Number(stats.MigrationsRan)})")}; session start {run.Startup.TotalMilliseconds:0} ms").AppendLine();
+        builder.Append(CultureInfo.InvariantCulture, $"  migrations {(run.Session.MigrationsReused ? "reused" : $"ran ({Number(stats.MigrationsApplied)})")}; session start {run.Startup.TotalMilliseconds:0} ms").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  tests by level: {(levels.Length == 0 ? "none" : levels)}").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  resets: {resetsPerformed} performed ({Number(stats.ResetsRestored)} restored, {Number(stats.ResetsFull)} full), {Number(stats.ResetsClean)} skipped clean");
         builder.Append(CultureInfo.InvariantCulture, $"; isolating took {run.BracketTime.TotalMilliseconds:0} ms; API calls {Number(stats.ApiCalls)}");
@@ -47,7 +47,7 @@ internal static class RunSummary
             json.WriteNumber("branchesCreated", Number(stats.BranchesCreated));
             json.WriteNumber("branchesDeleted", Number(stats.BranchesDeleted));
             json.WriteBoolean("migrationsReused", run.Session.MigrationsReused);
-            json.WriteNumber("migrationsRan", Number(stats.MigrationsRan));
+            json.WriteNumber("migrationsRan", Number(stats.MigrationsApplied));
             json.WriteStartObject("testsByLevel");
             foreach (var (level, count) in stats.TestsByLevel.OrderBy(l => l.Key))
             {
