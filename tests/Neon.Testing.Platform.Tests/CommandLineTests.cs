@@ -45,7 +45,7 @@ public sealed class CommandLineTests
         var run = await Samples.RunAsync(Samples.MSTest, ["--neon-isolation", "Shared", "--filter", "ClassName~IsolatedTests"]);
 
         Assert.AreEqual("Shared", run.RequiredSummary.GetProperty("defaultIsolation").GetString(), run.Output);
-        Assert.AreEqual(7, run.TestsAt("Shared"));
+        Assert.AreEqual(7, run.TestsAt("Shared"), run.Output);
 
         // On the shared branch nothing is reset, so the second insert sees the first one's row.
         Assert.IsTrue(run.Outcomes.Where(o => o.Key.StartsWith("Insert_", StringComparison.Ordinal)).Any(o => o.Value == "failed"), run.Output);

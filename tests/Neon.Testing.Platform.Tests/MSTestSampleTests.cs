@@ -61,7 +61,7 @@ public sealed class MSTestSampleTests
     public async Task Summary_CountsTestsPerLevel_AndIsPrinted()
     {
         var run = await Run;
-        Assert.AreEqual(7, run.TestsAt("Isolated"));
+        Assert.AreEqual(8, run.TestsAt("Isolated"));
         Assert.AreEqual(2, run.TestsAt("ReadOnly"));
         Assert.AreEqual(2, run.TestsAt("Shared"));
         Assert.AreEqual(2, run.TestsAt("PerClass"));
@@ -71,9 +71,20 @@ public sealed class MSTestSampleTests
 
         // Each Isolated and Transaction test ends with a reset (performed or skipped clean); the
         // PerClass class gets one when it is done with its branch, not one per test.
-        Assert.AreEqual(7 + 2 + 1, resets.GetProperty("performed").GetInt32() + resets.GetProperty("skippedClean").GetInt32());
+        Assert.AreEqual(8 + 2 + 1, resets.GetProperty("performed").GetInt32() + resets.GetProperty("skippedClean").GetInt32());
         StringAssert.Contains(run.Output, "Neon.Testing: Local provider");
-        StringAssert.Contains(run.Output, "tests by level: Isolated 7, ReadOnly 2, Shared 2, PerClass 2, Transaction 2");
+        StringAssert.Contains(run.Output, "tests by level: Isolated 8, ReadOnly 2, Shared 2, PerClass 2, Transaction 2");
+    }
+
+    [TestMethod]
+    public async Task ConnectionStringName_AlsoSetsConnectionStringsVariable()
+    {
+        var run = await Samples.RunAsync(
+            Samples.MSTest,
+            ["--neon-connection-string-name", "Sample", "--filter", "ClassName~EnvironmentTests"],
+            new Dictionary<string, string?> { ["NEON_SAMPLE_CONNECTION_STRING_NAME"] = "Sample" });
+
+        Assert.AreEqual("passed", run.OutcomeOf("ConnectionStringsVariable_MatchesDatabaseUrl_WhenNamed"));
     }
 
     [TestMethod]
