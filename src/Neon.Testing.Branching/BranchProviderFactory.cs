@@ -13,7 +13,7 @@ public static class BranchProviderFactory
         return options.ResolvedProvider switch
         {
             ProviderKind.Local => await LocalBranchProvider.CreateAsync(options, logger, cancellationToken).ConfigureAwait(false),
-            _ => throw new NeonConfigurationException(NeonSettings.Provider, "The Neon provider is not available in this build. Set NeonProvider to 'Local'."),
+            _ => new Neon.NeonBranchProvider(options, logger) as IBranchProvider,
         };
     }
 }

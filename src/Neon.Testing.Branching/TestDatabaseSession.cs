@@ -222,6 +222,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 {
                     await _provider.DeleteBranchAsync(_created[i]).ConfigureAwait(false);
                     Statistics.RecordBranchDeleted();
+                    _logger.LogInformation("Deleted branch {Branch}.", _created[i].Name);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -318,6 +319,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         }
 
         Statistics.RecordBranchCreated();
+        _logger.LogInformation("Created branch {Branch} from {Parent}.", branch.Name, parent.Name);
         return branch;
     }
 
