@@ -15,21 +15,29 @@ public static class TestServer
 
     public static EmbeddedPostgres Server => _server ?? throw new InvalidOperationException("The assembly initializer has not run.");
 
-    /// <summary>Private cluster folder; the server runs as 'nobody' when tests run as root, so it lives under /var/tmp then.</summary>
+    /// <summary>Private cluster folder, new for each run; the server runs as 'nobody' when tests run as root, so it lives under /var/tmp then.</summary>
     public static string DataDirectory { get; } = Path.Combine(
-        Environment.UserName == "root" ? "/var/tmp" : Path.GetTempPath(), "neon-testing-platform-tests");
+        Environment.UserName == "root" ? "/var/tmp" : Path.GetTempPath(), "neon-testing-platform-tests-" + Guid.NewGuid().ToString("N")[..8]);
 
     [AssemblyInitialize]
     public static async Task StartAsync(TestContext context)
     {
+        Directory.CreateDirectory(DataDirectory);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The server user ('nobody' under root) must be able to enter it.
+            File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
         _server = await EmbeddedPostgres.StartAsync(DataDirectory, NullLogger.Instance, context.CancellationToken);
     }
 
     [AssemblyCleanup]
     public static async Task StopAsync()
     {
-        // Ours alone (private folder): stop it so nothing keeps running after the tests.
+        // Ours alone (private folder): stop it and remove it, so nothing is left after the tests.
         await EmbeddedPostgres.StopAsync(DataDirectory);
+        Directory.Delete(DataDirectory, recursive: true);
     }
 
     /// <summary>Databases on the server that carry the product prefix, except the reusable migration templates.</summary>
