@@ -26,6 +26,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     private NeonTestRun? _run;
     private bool _ownsRun;
     private bool _adapterBracketsTests;
+    private string? _startError;
 
     public NeonTestingSessionHandler(IServiceProvider services)
     {
@@ -71,7 +72,18 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
             NeonTestRun.RegisterTestKeyResolver(MSTestCurrentTest.Key);
         }
 
-        (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, testSessionContext.CancellationToken).ConfigureAwait(false);
+        try
+        {
+            (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, testSessionContext.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not a crash of the whole app: every test is failed with this message instead (see ConsumeAsync).
+            _startError = $"Neon.Testing could not start the session, so no test has a database: {e.Message}";
+            await _services.GetOutputDevice().DisplayAsync(this, new ErrorMessageOutputDeviceData(_startError), testSessionContext.CancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await DisplayAsync(
             string.Create(CultureInfo.InvariantCulture, $"Neon.Testing: {_run.Session.ProviderName} session ready in {_run.Startup.TotalMilliseconds:0} ms; {options.EnvVar} points at the {_run.DefaultLevel} database."),
             testSessionContext.CancellationToken).ConfigureAwait(false);
@@ -79,8 +91,18 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
     public async Task ConsumeAsync(IDataProducer dataProducer, IData value, CancellationToken cancellationToken)
     {
-        if (_run is not { } run || _adapterBracketsTests || value is not TestNodeUpdateMessage update || ReferenceEquals(dataProducer, this))
+        if (_adapterBracketsTests || value is not TestNodeUpdateMessage update || ReferenceEquals(dataProducer, this))
         {
+            return;
+        }
+
+        if (_run is not { } run)
+        {
+            if (_startError is not null && update.TestNode.Properties.SingleOrDefault<TestNodeStateProperty>() is InProgressTestNodeStateProperty)
+            {
+                _failures.Enqueue((update.TestNode, _startError));
+            }
+
             return;
         }
 
@@ -136,6 +158,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         ArgumentNullException.ThrowIfNull(testSessionContext);
         if (_run is not { } run)
         {
+            await PublishFailuresAsync(testSessionContext).ConfigureAwait(false);
             return;
         }
 
@@ -151,15 +174,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
                 }
             }
 
-            var bus = _services.GetMessageBus();
-            while (_failures.TryDequeue(out var failure))
-            {
-                var properties = new List<IProperty> { new FailedTestNodeStateProperty(failure.Message) };
-                properties.AddRange(failure.Node.Properties.OfType<TestMethodIdentifierProperty>());
-                await bus.PublishAsync(this, new TestNodeUpdateMessage(
-                    testSessionContext.SessionUid,
-                    new TestNode { Uid = failure.Node.Uid, DisplayName = failure.Node.DisplayName, Properties = new PropertyBag(properties) })).ConfigureAwait(false);
-            }
+            await PublishFailuresAsync(testSessionContext).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -190,6 +205,20 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         {
             var path = RunSummary.WriteJson(run, _services.GetConfiguration().GetTestResultDirectory());
             await DisplayAsync($"{RunSummary.ToText(run)}{Environment.NewLine}  summary: {path}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reports the tests this extension failed (their own code may have passed) as failed.</summary>
+    private async Task PublishFailuresAsync(ITestSessionContext testSessionContext)
+    {
+        var bus = _services.GetMessageBus();
+        while (_failures.TryDequeue(out var failure))
+        {
+            var properties = new List<IProperty> { new FailedTestNodeStateProperty(failure.Message) };
+            properties.AddRange(failure.Node.Properties.OfType<TestMethodIdentifierProperty>());
+            await bus.PublishAsync(this, new TestNodeUpdateMessage(
+                testSessionContext.SessionUid,
+                new TestNode { Uid = failure.Node.Uid, DisplayName = failure.Node.DisplayName, Properties = new PropertyBag(properties) })).ConfigureAwait(false);
         }
     }
 

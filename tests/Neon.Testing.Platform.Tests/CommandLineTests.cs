@@ -40,6 +40,21 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
+    public async Task SessionThatCannotStart_FailsTheTests_WithTheReason_AndNoSecret()
+    {
+        var run = await Samples.RunAsync(
+            Samples.MSTest,
+            ["--filter", "ClassName~IsolatedTests"],
+            new Dictionary<string, string?> { ["NEON_LOCAL_CONNECTION_STRING"] = "Host=127.0.0.1;Port=1;Username=nobody_here;Password=do-not-print-me" });
+
+        Assert.AreEqual(2, run.ExitCode, run.Output);
+        Assert.AreEqual("failed", run.OutcomeOf("Insert_First"));
+        StringAssert.Contains(run.Output, "Neon.Testing could not start the session");
+        StringAssert.Contains(run.Output, "NEON_LOCAL_CONNECTION_STRING");
+        Assert.DoesNotContain("do-not-print-me", run.Output);
+    }
+
+    [TestMethod]
     public async Task IsolationOption_SetsTheDefaultLevel()
     {
         var run = await Samples.RunAsync(Samples.MSTest, ["--neon-isolation", "Shared", "--filter", "ClassName~IsolatedTests"]);
