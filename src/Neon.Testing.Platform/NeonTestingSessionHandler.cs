@@ -121,7 +121,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
                 try
                 {
                     // Never let an exception out of here: the platform treats it as a crash of the whole run.
-                    var (identity, level) = TestNodeTests.Describe(node, run.DefaultLevel);
+                    var (identity, level) = TestNodeDescription.Describe(node, run.DefaultLevel);
                     _scopes[node.Uid.Value] = await run.BeginTestAsync(identity, level, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -7,7 +7,7 @@ using Neon.Testing.Hosting;
 namespace Neon.Testing.Platform;
 
 /// <summary>Turns a test node into the test's identity and isolation level (from its method's attributes).</summary>
-internal static class TestNodeTests
+internal static class TestNodeDescription
 {
     private static readonly ConcurrentDictionary<string, MethodInfo?> Methods = new(StringComparer.Ordinal);
 
