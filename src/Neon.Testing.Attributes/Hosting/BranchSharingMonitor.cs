@@ -12,6 +12,8 @@ internal sealed class BranchSharingMonitor : IDisposable
     private const string NpgsqlSource = "Npgsql";
     private const string DatabaseTag = "db.namespace";
 
+    private static readonly AsyncLocal<bool> OwnWork = new();
+
     private readonly NeonTestRun _run;
     private readonly ActivityListener _listener;
 
@@ -29,9 +31,15 @@ internal sealed class BranchSharingMonitor : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
+    /// <summary>
+    /// Marks the calling flow as the product's own database work (branch resets, transactions): its
+    /// commands are not a test's. Set inside an async method, it ends when that method returns.
+    /// </summary>
+    public static void MarkOwnWork() => OwnWork.Value = true;
+
     private void OnCommand(Activity activity)
     {
-        if (activity.GetTagItem(DatabaseTag) is not string database || _run.SlotForDatabase(database) is not { } used || used.Running == 0)
+        if (OwnWork.Value || activity.GetTagItem(DatabaseTag) is not string database || _run.SlotForDatabase(database) is not { } used || used.Running == 0)
         {
             return;
         }

@@ -130,6 +130,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
     public async Task<TestScope> BeginTestAsync(TestIdentity test, IsolationLevel level, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(test);
+        BranchSharingMonitor.MarkOwnWork();
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -207,6 +208,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
     public async Task<TestOutcome> EndTestAsync(TestScope scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        BranchSharingMonitor.MarkOwnWork();
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -328,6 +330,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        BranchSharingMonitor.MarkOwnWork();
         Interlocked.CompareExchange(ref _current, null, this);
         _monitor.Dispose();
         List<BranchSlot> slots;
