@@ -13,6 +13,10 @@ public sealed class BenchTests
 
     private static string Url => Environment.GetEnvironmentVariable("DATABASE_URL") ?? throw new InvalidOperationException("DATABASE_URL is not set.");
 
+    /// <summary>One reading test: the fixed cost of a session (start, first branch, teardown) without per-test work.</summary>
+    [TestMethod, TestCategory("single")]
+    public Task Single() => Reads(1);
+
     [TestMethod, TestCategory("clean")]
     [DynamicData(nameof(Cases))]
     public async Task Reads(int i)
