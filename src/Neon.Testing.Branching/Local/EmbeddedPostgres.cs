@@ -141,6 +141,9 @@ public sealed class EmbeddedPostgres
     }
 
     // .NET resolves Environment.UserName from the effective uid on Unix.
+    /// <summary>Whether this process runs as root (the server then runs as <c>nobody</c>).</summary>
+    public static bool IsRunningAsRoot => IsRoot;
+
     internal static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
 
     private static async Task InitializeAsync(PostgresBinaries binaries, string rootDirectory, string dataDirectory, string passwordFile, ILogger logger, CancellationToken cancellationToken)
