@@ -14,6 +14,7 @@ public sealed class SessionStatistics
     private long _resetsRestored;
     private long _resetsFull;
     private long _isolationTicks;
+    private Func<long> _apiCalls = () => 0;
 
     /// <summary>Provider name (<c>Local</c>, <c>Neon</c>).</summary>
     public string Provider { get; internal set; } = "";
@@ -45,8 +46,8 @@ public sealed class SessionStatistics
     /// <summary>Time spent resetting branches between tests.</summary>
     public TimeSpan IsolationTime => TimeSpan.FromTicks(Interlocked.Read(ref _isolationTicks));
 
-    /// <summary>Remote API calls made by the provider.</summary>
-    public long ApiCalls { get; internal set; }
+    /// <summary>Remote API calls made by the provider so far.</summary>
+    public long ApiCalls => _apiCalls();
 
     /// <summary>Tests seen per isolation level.</summary>
     public IReadOnlyDictionary<IsolationLevel, int> TestsByLevel => _testsByLevel;
@@ -73,6 +74,8 @@ public sealed class SessionStatistics
 
         Interlocked.Add(ref _isolationTicks, result.Elapsed.Ticks);
     }
+
+    internal void CountApiCallsOf(IBranchProvider provider) => _apiCalls = () => provider.ApiCalls;
 
     internal void RecordBranchCreated() => Interlocked.Increment(ref _branchesCreated);
 

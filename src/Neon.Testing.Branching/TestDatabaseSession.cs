@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         SessionId = BranchNames.NewSessionId();
         _gitBranch = BranchNames.DetectGitBranch(options.WorkingDirectory);
         Statistics.Provider = provider.Name;
+        Statistics.CountApiCallsOf(provider);
     }
 
     /// <summary>The settings the session runs with.</summary>
@@ -69,7 +71,15 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// Sweeps expired branches of crashed runs, then creates the migration branch and migrates it once
     /// (or reuses a migrated template with the same fingerprint). Leaves nothing behind when it fails.
     /// </summary>
-    public static async Task<TestDatabaseSession> StartAsync(NeonTestingOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static Task<TestDatabaseSession> StartAsync(NeonTestingOptions options, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, logger, BranchProviderFactory.CreateAsync, cancellationToken);
+
+    /// <summary>Starts a session on a provider made by <paramref name="createProvider"/> (tests shorten the Neon provider's timings).</summary>
+    internal static async Task<TestDatabaseSession> StartAsync(
+        NeonTestingOptions options,
+        ILogger? logger,
+        Func<NeonTestingOptions, ILogger, CancellationToken, Task<IBranchProvider>> createProvider,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -80,7 +90,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         logger ??= NullLogger.Instance;
         var stopwatch = Stopwatch.StartNew();
-        var provider = await BranchProviderFactory.CreateAsync(options, logger, cancellationToken).ConfigureAwait(false);
+        var provider = await createProvider(options, logger, cancellationToken).ConfigureAwait(false);
         var session = new TestDatabaseSession(options, provider, logger);
         try
         {
@@ -92,7 +102,6 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
             await session.CreateMigrationBranchAsync(cancellationToken).ConfigureAwait(false);
             session.Statistics.SetupTime = stopwatch.Elapsed;
-            session.Statistics.ApiCalls = provider.ApiCalls;
             logger.LogInformation(
                 "Neon test session {Session} ready on {Provider} in {Elapsed} ms: branch {Branch}, migrations {Migrations}.",
                 session.SessionId, provider.Name, (int)stopwatch.ElapsedMilliseconds, session.MigrationBranch.Name,
@@ -211,7 +220,16 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         if (Options.KeepBranches)
         {
-            _logger.LogInformation("Keeping {Count} branches (NeonKeepBranches): {Branches}. They expire at {Expiry:u}.", _created.Count, string.Join(", ", _created.Select(b => b.Name)), _created.FirstOrDefault()?.ExpiresAt);
+            // Branches that have children cannot expire (the migration branch): the sweeper's age window is their net.
+            var expiring = _created.Where(b => b.ExpiresAt is not null).ToList();
+            var latest = expiring.Select(b => b.ExpiresAt!.Value.ToUniversalTime()).DefaultIfEmpty().Max();
+            var noExpiry = _created.Where(b => b.ExpiresAt is null).Select(b => b.Name).ToList();
+            _logger.LogInformation(
+                "Keeping {Count} branches (NeonKeepBranches): {Branches}.{Expiring}{NoExpiry}",
+                _created.Count,
+                string.Join(", ", _created.Select(b => b.Name)),
+                expiring.Count == 0 ? "" : $" {expiring.Count} expire by {latest:u}.",
+                noExpiry.Count == 0 ? "" : $" {string.Join(", ", noExpiry)} cannot expire (it has children): a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min) and idle.");
         }
         else
         {
@@ -226,12 +244,15 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    _logger.LogWarning("Could not delete branch {Branch}: {Message}. It expires by itself and the next session's sweeper removes it.", _created[i].Name, e.Message);
+                    // A branch that was to have children carries no expiry: only the sweeper's age window removes it.
+                    var fallback = _created[i].ExpiresAt is { } expires
+                        ? $"It expires at {expires:u}, and the next session's sweeper removes it."
+                        : $"It carries no expiry (it was to have children), so a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min).";
+                    _logger.LogWarning("Could not delete branch {Branch}: {Message} {Fallback}", _created[i].Name, e.Message.TrimEnd('.') + ".", fallback);
                 }
             }
         }
 
-        Statistics.ApiCalls = _provider.ApiCalls;
         await _provider.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }
@@ -251,21 +272,14 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         // Test processes started together (several projects in one 'dotnet test') must not
         // migrate twice: one builds the template, the others wait for it here.
-        var templateName = TemplateName = BranchNames.ForTemplate(fingerprint);
+        var templateName = BranchNames.ForTemplate(fingerprint);
         using (await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
         {
-            var template = await _provider.FindBranchAsync(templateName, cancellationToken).ConfigureAwait(false);
-            if (template is not null && !IsFresh(template))
-            {
-                _logger.LogInformation("The migrated template {Template} has expired; rebuilding it.", template.Name);
-                await _provider.DeleteBranchAsync(template, cancellationToken).ConfigureAwait(false);
-                template = null;
-            }
-
+            var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
             if (template is null)
             {
                 var expires = DateTimeOffset.UtcNow + Options.MigrationCacheExpiry;
-                template = await _provider.CreateBranchAsync(new BranchRequest(templateName, root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
+                template = await _provider.CreateBranchAsync(new BranchRequest(nameForNew, root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
                 try
                 {
                     await MigrateAsync(template, cancellationToken).ConfigureAwait(false);
@@ -282,9 +296,55 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 _logger.LogInformation("Migrations unchanged (fingerprint {Fingerprint}): reusing {Template}.", fingerprint[..12], template.Name);
             }
 
+            TemplateName = template.Name;
             _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), template, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The newest fresh template for the fingerprint, deleting expired ones on the way, and the name to build
+    /// a new one under. An expired template that running sessions still branch from cannot go (Neon refuses
+    /// to delete a parent), so it stays for the sweeper, and the rebuilt one gets a generation suffix
+    /// (<c>&lt;template&gt;-&lt;unix seconds&gt;</c>).
+    /// </summary>
+    private async Task<(Branch? Fresh, string NameForNew)> FindFreshTemplateAsync(string baseName, CancellationToken cancellationToken)
+    {
+        var ours = await _provider.ListOurBranchesAsync(cancellationToken).ConfigureAwait(false);
+        Branch? fresh = null;
+        var held = false;
+        foreach (var template in ours.Where(b => IsTemplateGeneration(b.Name, baseName)).OrderByDescending(b => b.CreatedAt ?? DateTimeOffset.MinValue))
+        {
+            if (IsFresh(template))
+            {
+                fresh ??= template;
+            }
+            else if (ours.Any(b => b.ParentId == template.Id))
+            {
+                held |= template.Name == baseName;
+                _logger.LogInformation("The migrated template {Template} has expired, but branches of running sessions still start from it; it stays until they are gone.", template.Name);
+            }
+            else
+            {
+                _logger.LogInformation("The migrated template {Template} has expired; deleting it.", template.Name);
+                try
+                {
+                    await _provider.DeleteBranchAsync(template, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // Neon may still refuse (a child that is not ours): build a new one beside it rather than fail the run.
+                    held |= template.Name == baseName;
+                    _logger.LogWarning("Could not delete the expired template {Template}: {Message} The sweeper retries later.", template.Name, e.Message);
+                }
+            }
+        }
+
+        // The expired template still holds the base name: the rebuilt one gets a name of its own.
+        return (fresh, held ? $"{baseName}-{DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}" : baseName);
+    }
+
+    private static bool IsTemplateGeneration(string name, string baseName) =>
+        name == baseName || (name.Length > baseName.Length + 1 && name.StartsWith(baseName + "-", StringComparison.Ordinal) && !name.AsSpan(baseName.Length + 1).ContainsAnyExceptInRange('0', '9'));
 
     private bool IsFresh(Branch template)
     {

@@ -388,34 +388,71 @@ public sealed class NeonBranchProvider : IBranchProvider
 
     private async Task DeleteCoreAsync(BranchFacts branch, CancellationToken cancellationToken)
     {
+        var operations = await RequestDeleteAsync(branch, cancellationToken).ConfigureAwait(false);
+        await WaitForOperationsAsync(operations, Describe(branch), cancellationToken).ConfigureAwait(false);
+        Forget(branch.Id);
+    }
+
+    /// <summary>Asks Neon to delete the branch; returns the operations that carry it out (none when it was already gone).</summary>
+    private async Task<IReadOnlyList<Api.Operation>> RequestDeleteAsync(BranchFacts branch, CancellationToken cancellationToken)
+    {
         try
         {
             var deleted = await CallAsync($"delete {Describe(branch)}", ct => _client.DeleteProjectBranchAsync(_projectId, branch.Id, ct), cancellationToken, mutating: true).ConfigureAwait(false);
-            await WaitForOperationsAsync(deleted.Operations, Describe(branch), cancellationToken).ConfigureAwait(false);
+            return deleted.Operations;
         }
         catch (NeonProviderException e) when (e.StatusCode is 204 or 404)
         {
             // Already gone: 204 is Neon's answer for a branch that no longer exists.
+            return [];
         }
-
-        Forget(branch.Id);
     }
 
     private async Task CleanUpAsync(BranchFacts branch, string failedAction)
     {
         // The caller's token may be what failed; clean-up gets its own bounded budget.
         using var budget = new CancellationTokenSource(_timings.CleanupTimeout, _time);
+        IReadOnlyList<Api.Operation>? accepted = null;
         try
         {
-            await DeleteCoreAsync(branch, budget.Token).ConfigureAwait(false);
+            accepted = await RequestDeleteAsync(branch, budget.Token).ConfigureAwait(false);
+            await WaitForOperationsAsync(accepted, Describe(branch), budget.Token).ConfigureAwait(false);
+            Forget(branch.Id);
             _logger.LogInformation("Deleted Neon branch {Branch} ({BranchId}) after the failed attempt to {Action}.", branch.Name, branch.Id, failedAction);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            _ownSession.TryRemove(branch.Id, out _);
-            _logger.LogWarning("Could not delete Neon branch {Branch} ({BranchId}) after the failed attempt to {Action}: {Message} It expires by itself, and the next session's sweeper removes it.",
-                branch.Name, branch.Id, failedAction, _scrubber.Scrub(e.Message));
+            var reason = budget.IsCancellationRequested && e is OperationCanceledException
+                ? $"no result within the clean-up budget of {_timings.CleanupTimeout.TotalSeconds:0} s"
+                : _scrubber.Scrub(e.Message).TrimEnd('.');
+            if (accepted is not null)
+            {
+                // The branch is gone from the project; only Neon's own work on it is unfinished (it may queue behind the stuck operation).
+                Forget(branch.Id);
+                _logger.LogWarning("Neon accepted the deletion of branch {Branch} ({BranchId}) after the failed attempt to {Action}, but its operations have not finished ({Reason}); Neon completes them on its own.",
+                    branch.Name, branch.Id, failedAction, reason);
+            }
+            else
+            {
+                _ownSession.TryRemove(branch.Id, out _);
+                _logger.LogWarning("Could not delete Neon branch {Branch} ({BranchId}) after the failed attempt to {Action}: {Reason}. {Fallback}",
+                    branch.Name, branch.Id, failedAction, reason, WhoRemovesIt(branch));
+            }
         }
+    }
+
+    /// <summary>What removes a branch we could not delete: its expiry, or (without one) the sweeper once the branch is older than its window.</summary>
+    private string WhoRemovesIt(BranchFacts branch)
+    {
+        if (branch.ExpiresAt is { } expiresAt)
+        {
+            return $"It expires at {expiresAt:u}, and the next session's sweeper removes it.";
+        }
+
+        var (window, setting) = branch.Name.StartsWith(NeonSweepPlan.TemplatePrefix, StringComparison.Ordinal)
+            ? (_options.MigrationCacheExpiry, NeonSettings.MigrationCacheExpiry)
+            : (_options.BranchExpiry, NeonSettings.BranchExpiry);
+        return $"It carries no expiry (it was to have children), so a later session's sweeper removes it once it is older than {setting} ({window.TotalMinutes:0.#} min).";
     }
 
     private async Task<Api.Endpoint> FindOrCreateEndpointAsync(BranchFacts branch, bool readOnly, CancellationToken cancellationToken)
