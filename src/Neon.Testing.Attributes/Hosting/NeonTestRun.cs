@@ -28,12 +28,11 @@ internal sealed class NeonTestRun : IAsyncDisposable
     private int _concurrentIsolated;
     private int _isolatedBranches;
 
-    private NeonTestRun(TestDatabaseSession session, string host, IsolationLevel defaultLevel, TimeSpan startup)
+    private NeonTestRun(TestDatabaseSession session, string host, IsolationLevel defaultLevel)
     {
         Session = session;
         Host = host;
         DefaultLevel = defaultLevel;
-        Startup = startup;
         _monitor = new BranchSharingMonitor(this);
     }
 
@@ -53,8 +52,8 @@ internal sealed class NeonTestRun : IAsyncDisposable
     /// <summary>What the environment variables hold for the whole process.</summary>
     public string DefaultConnectionString { get; private set; } = "";
 
-    /// <summary>How long starting the session took (sweeper, migration branch, migrations, first branches).</summary>
-    public TimeSpan Startup { get; }
+    /// <summary>How long starting took until the first test could run (sweeper, migration branch, migrations, the default level's branch).</summary>
+    public TimeSpan Startup { get; private set; }
 
     /// <summary>Wall time tests waited for their connection before and their reset after.</summary>
     public TimeSpan BracketTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _bracketTicks));
@@ -102,11 +101,12 @@ internal sealed class NeonTestRun : IAsyncDisposable
             var started = Stopwatch.GetTimestamp();
             var session = await TestDatabaseSession.StartAsync(resolved, logger, cancellationToken).ConfigureAwait(false);
             var defaultLevel = IsolationResolver.ForAssembly(testAssembly) ?? resolved.Isolation;
-            var run = new NeonTestRun(session, host, defaultLevel, Stopwatch.GetElapsedTime(started));
+            var run = new NeonTestRun(session, host, defaultLevel);
             try
             {
                 run.DefaultConnectionString = await run.ConnectionStringForDefaultLevelAsync(cancellationToken).ConfigureAwait(false);
                 run.PublishEnvironment();
+                run.Startup = Stopwatch.GetElapsedTime(started);
             }
             catch
             {

@@ -23,7 +23,9 @@ internal static class RunSummary
         builder.Append(CultureInfo.InvariantCulture, $"  migrations {(run.Session.MigrationsReused ? "reused" : $"ran ({Number(stats.MigrationsApplied)})")}; session start {run.Startup.TotalMilliseconds:0} ms").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  tests by level: {(levels.Length == 0 ? "none" : levels)}").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  resets: {resetsPerformed} performed ({Number(stats.ResetsRestored)} restored, {Number(stats.ResetsFull)} full), {Number(stats.ResetsClean)} skipped clean");
-        builder.Append(CultureInfo.InvariantCulture, $"; isolating took {run.BracketTime.TotalMilliseconds:0} ms; API calls {Number(stats.ApiCalls)}");
+        var tests = stats.TestsByLevel.Values.Sum();
+        var perTest = tests == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({run.BracketTime.TotalMilliseconds / tests:0.0} ms per test)");
+        builder.Append(CultureInfo.InvariantCulture, $"; isolating took {run.BracketTime.TotalMilliseconds:0} ms{perTest}; API calls {Number(stats.ApiCalls)}");
         if (run.ConcurrentIsolated > 0 || run.SharingViolations > 0)
         {
             builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  concurrent isolated tests: {run.ConcurrentIsolated} on {run.IsolatedBranches} branches; tests failed for sharing a branch: {run.SharingViolations}");
