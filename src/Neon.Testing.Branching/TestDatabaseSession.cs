@@ -362,7 +362,13 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
         var stopwatch = Stopwatch.StartNew();
         Statistics.MigrationsApplied = await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, cancellationToken).ConfigureAwait(false);
-        await ChangeTracking.InstallAsync(endpoint.ConnectionString, cancellationToken).ConfigureAwait(false);
+        var tracking = await ChangeTracking.InstallAsync(endpoint.ConnectionString, options: null, cancellationToken).ConfigureAwait(false);
+        if (!tracking.SupportsTargetedReset)
+        {
+            _logger.LogWarning(
+                "Change tracking is not fully available on {Branch} ({Reason}); isolated tests get a full branch reset after every test that writes.",
+                branch.Name, tracking.Reason ?? string.Join("; ", tracking.UntrackedTables));
+        }
         _logger.LogInformation("Applied {Count} migrations to {Branch} in {Elapsed} ms.", Statistics.MigrationsApplied, branch.Name, (int)stopwatch.ElapsedMilliseconds);
     }
 

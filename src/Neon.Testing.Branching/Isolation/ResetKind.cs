@@ -1,14 +1,14 @@
 namespace Neon.Testing.Branching.Isolation;
 
-/// <summary>What a reset had to do.</summary>
+/// <summary>What <see cref="ChangeTracker.ResetAsync"/> had to do to bring the database back to its baseline.</summary>
 public enum ResetKind
 {
-    /// <summary>The test changed nothing.</summary>
+    /// <summary>The test changed nothing: one check, no writes.</summary>
     Clean,
 
-    /// <summary>Touched tables were restored to the baseline.</summary>
+    /// <summary>Only the tables and sequences the test touched were restored, in one transaction.</summary>
     Restored,
 
-    /// <summary>The whole branch was reset through the provider.</summary>
+    /// <summary>The whole branch was reset through the caller's full-reset callback (schema change, untracked objects, or a failed restore).</summary>
     Full,
 }

@@ -197,6 +197,7 @@ public sealed class LocalBranchProvider : IBranchProvider
         ArgumentNullException.ThrowIfNull(branch);
         var marker = await RequireMarkedAsync(branch.Id, "reset", cancellationToken).ConfigureAwait(false);
         var parent = marker.Parent ?? throw new InvalidOperationException($"Refusing to reset '{branch.Id}': its marker names no parent.");
+        await DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(branch.Id)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
         await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
         NpgsqlConnection.ClearAllPools();
@@ -396,12 +397,37 @@ public sealed class LocalBranchProvider : IBranchProvider
             await DropAsync(readOnly, cancellationToken).ConfigureAwait(false);
         }
 
+        await DisconnectAsync(database, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
         _readWriteEndpoints.TryRemove(database, out _);
         var role = ReadOnlyRoleName(database);
         if (await IsOurRoleAsync(role, cancellationToken).ConfigureAwait(false))
         {
             await ExecuteAsync($"DROP ROLE IF EXISTS {PgIdentifier.Quote(role)}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Ends the connections to one of our databases and waits until they are gone: DROP ... WITH (FORCE)
+    /// would otherwise poll for them in 100 ms steps, which dominated the cost of a full reset.
+    /// </summary>
+    private async Task DisconnectAsync(string database, CancellationToken cancellationToken)
+    {
+        await using (var terminate = _admin.CreateCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"))
+        {
+            terminate.Parameters.AddWithValue(database);
+            if ((long)(await terminate.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
+            {
+                return;
+            }
+        }
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        await using var remaining = _admin.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = $1");
+        remaining.Parameters.AddWithValue(database);
+        while ((long)(await remaining.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0 && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,69 @@
+using Neon.Testing.Branching.Isolation;
+using Npgsql;
+
+namespace Neon.Testing.Benchmarks;
+
+/// <summary>Change tracking: the branch carries tracking from its template; the step is <see cref="ChangeTracker.ResetAsync"/>.</summary>
+internal sealed class OursStrategy(BenchCluster cluster, string template, string name = "ours", string? role = null) : IIsolationStrategy
+{
+    private readonly string _database = $"{cluster.Prefix}_{name}";
+    private readonly Dictionary<ResetKind, int> _kinds = [];
+    private NpgsqlConnection? _admin;
+    private ChangeTracker? _tracker;
+    private DatabaseSnapshot? _baseline;
+
+    public string Name => name;
+
+    public string? Note => role is null ? null : $"as a database owner that is not a superuser (like Neon's neondb_owner): {_tracker?.RestoreMode}, {_tracker?.SchemaChangeDetection}";
+
+    public IReadOnlyDictionary<ResetKind, int> Kinds => _kinds;
+
+    /// <summary>What the test and the tracker connect with: the owner role when there is one.</summary>
+    private string TestConnectionString => role is null ? cluster.ConnectionString(_database) : cluster.RoleConnectionString(_database, role);
+
+    public string? LastReason { get; private set; }
+
+    public bool Supports(Scenario scenario) => true;
+
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        await cluster.CreateAsync(_database, template, cancellationToken, role);
+        _admin = new NpgsqlConnection(cluster.ConnectionString("postgres", pooling: false));
+        await _admin.OpenAsync(cancellationToken);
+        _tracker = await ChangeTracker.AttachAsync(TestConnectionString, ct => cluster.RecloneAsync(_admin, _database, template, ct, role), logger: null, cancellationToken);
+        _baseline = await cluster.SnapshotAsync(_database, cancellationToken);
+    }
+
+    public async Task RunTestAsync(Scenario scenario, int iteration, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(TestConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(BenchSchema.Workload(scenario, iteration), connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task IsolateAsync(CancellationToken cancellationToken)
+    {
+        var result = await _tracker!.ResetAsync(cancellationToken);
+        _kinds[result.Kind] = _kinds.GetValueOrDefault(result.Kind) + 1;
+        LastReason = result.Reason;
+    }
+
+    public void ClearKinds() => _kinds.Clear();
+
+    public async Task<IReadOnlyList<string>> VerifyAsync(CancellationToken cancellationToken)
+        => (await cluster.SnapshotAsync(_database, cancellationToken)).DifferencesFrom(_baseline!);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_tracker is not null)
+        {
+            await _tracker.DisposeAsync();
+        }
+
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync();
+        }
+    }
+}

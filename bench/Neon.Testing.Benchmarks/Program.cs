@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using Neon.Testing.Benchmarks;
+using Neon.Testing.Branching.Isolation;
+using Neon.Testing.Branching.Local;
+
+// Per-test cost of the isolation step, strategy against strategy, on the product's embedded PostgreSQL.
+// Usage: Neon.Testing.Benchmarks [--output artifacts/bench/isolation.json] [--quick] [--only <scenario>]
+var output = Path.Combine("artifacts", "bench", "isolation.json");
+var quick = false;
+Scenario? only = null;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--output" when i + 1 < args.Length:
+            output = args[++i];
+            break;
+        case "--quick":
+            quick = true;
+            break;
+        case "--only" when i + 1 < args.Length:
+            var name = args[++i];
+            only = Enum.GetValues<Scenario>().Single(s => BenchSchema.Name(s) == name);
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--output <file.json>] [--quick] [--only clean|two_tables|twenty_tables|ddl]");
+            return 2;
+    }
+}
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+var token = cancellation.Token;
+var total = Stopwatch.StartNew();
+
+var server = await EmbeddedPostgres.StartAsync(Environment.GetEnvironmentVariable("NEON_LOCAL_DATA_DIR") is { Length: > 0 } dir ? dir : null, NullLogger.Instance, token);
+Console.WriteLine($"Embedded PostgreSQL on 127.0.0.1:{server.Port} ({server.Start.ToString().ToLowerInvariant()}, {server.RootDirectory}); {Environment.ProcessorCount} cores.");
+
+var prefix = "neon_bench_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
+await using var cluster = new BenchCluster(server.AdminConnectionString, prefix);
+var plain = prefix + "_plain";
+var tracked = prefix + "_tracked";
+await cluster.CreateAsync(plain, cancellationToken: token);
+await cluster.ExecuteAsync(plain, BenchSchema.Create(), token);
+Console.WriteLine($"PostgreSQL {await cluster.ScalarAsync(plain, "SHOW server_version", token)}; schema: {BenchSchema.Tables} tables in a foreign-key chain, 2 seeded with {BenchSchema.SeedRows} rows, 2 indexes each.");
+Console.WriteLine($"Clone calibration: {await cluster.CalibrateCloneAsync(plain, token)} -> {cluster.CloneStrategy}.");
+
+await cluster.CreateAsync(tracked, plain, token);
+var installation = await ChangeTracking.InstallAsync(cluster.ConnectionString(tracked, pooling: false), new ChangeTrackingOptions { Schemas = ["app"] }, token);
+Console.WriteLine($"Tracking installed on the template: {installation.TrackedTables} tables, {installation.SeededTables} seeded, {installation.Sequences} sequences, {installation.RestoreMode}, {installation.SchemaChangeDetection}.");
+if (!installation.SupportsTargetedReset)
+{
+    Console.Error.WriteLine($"Tracking is not usable: {installation.Reason} {string.Join("; ", installation.UntrackedTables)}");
+    return 1;
+}
+
+// The same tracking, installed and run by an owner that is not a superuser (foreign-key order, catalog fingerprint).
+var owner = await cluster.CreateOwnerRoleAsync(token);
+var ownerPlain = prefix + "_owner_plain";
+var ownerTracked = prefix + "_owner_tracked";
+await cluster.CreateAsync(ownerPlain, cancellationToken: token, owner: owner);
+await using (var connection = new Npgsql.NpgsqlConnection(cluster.RoleConnectionString(ownerPlain, owner, pooling: false)))
+{
+    await connection.OpenAsync(token);
+    await using var command = new Npgsql.NpgsqlCommand(BenchSchema.Create(), connection) { CommandTimeout = 300 };
+    await command.ExecuteNonQueryAsync(token);
+}
+
+await cluster.CreateAsync(ownerTracked, ownerPlain, token, owner);
+var ownerInstallation = await ChangeTracking.InstallAsync(cluster.RoleConnectionString(ownerTracked, owner, pooling: false), new ChangeTrackingOptions { Schemas = ["app"] }, token);
+Console.WriteLine($"Tracking installed as the owner: {ownerInstallation.TrackedTables} tables, {ownerInstallation.RestoreMode}, {ownerInstallation.SchemaChangeDetection}.");
+
+var ours = new OursStrategy(cluster, tracked);
+var oursOwner = new OursStrategy(cluster, ownerTracked, "ours_owner", owner);
+var recloneTuned = new RecloneStrategy(cluster, plain, tuned: true);
+IIsolationStrategy[] strategies = [ours, new RecloneStrategy(cluster, plain), new TruncateAllStrategy(cluster, plain), new RollbackStrategy(cluster, plain), oursOwner, recloneTuned];
+foreach (var strategy in strategies)
+{
+    await strategy.PrepareAsync(token);
+}
+
+async Task<(double Elapsed, IReadOnlyList<string> Differences)> MeasureAsync(IIsolationStrategy strategy, Scenario scenario, int iteration)
+{
+    await strategy.RunTestAsync(scenario, Math.Abs(iteration), token);
+    var stopwatch = Stopwatch.StartNew();
+    await strategy.IsolateAsync(token);
+    var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+    return (elapsed, await strategy.VerifyAsync(token));
+}
+
+static string LoadAverage()
+{
+    try
+    {
+        return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    }
+    catch (IOException)
+    {
+        return "unknown";
+    }
+}
+
+int Iterations(string strategy, Scenario scenario)
+{
+    var n = (strategy, scenario) switch
+    {
+        ("ours" or "ours_owner", Scenario.Ddl) => 12,
+        ("ours_owner", Scenario.TwentyTables) => 60,
+        ("ours_owner", _) => 120,
+        ("rollback", Scenario.Ddl) => 100,
+        ("ours", Scenario.TwentyTables) => 150,
+        ("ours", _) => 300,
+        ("rollback", Scenario.TwentyTables) => 150,
+        ("rollback", _) => 300,
+        ("truncate_all", _) => 25,
+        _ => 12,
+    };
+    return quick ? Math.Max(5, n / 4) : n;
+}
+
+var results = new List<Measurement>();
+var notes = new List<string> { $"load average at start: {LoadAverage()}" };
+try
+{
+    foreach (var scenario in Enum.GetValues<Scenario>().Where(s => only is null || s == only))
+    {
+        // Round-robin: every strategy is measured across the same stretch of time, so a busy machine weighs on all alike.
+        var active = strategies.Where(s => s.Supports(scenario)).ToList();
+        var planned = active.ToDictionary(s => s, s => Iterations(s.Name, scenario));
+        var samples = active.ToDictionary(s => s, _ => new List<double>());
+        var verified = active.ToDictionary(s => s, _ => true);
+        ours.ClearKinds();
+        oursOwner.ClearKinds();
+        foreach (var strategy in active)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await MeasureAsync(strategy, scenario, -1 - i);
+            }
+        }
+
+        ours.ClearKinds();
+        oursOwner.ClearKinds();
+        var rounds = planned.Values.Max();
+        for (var round = 0; round < rounds; round++)
+        {
+            // Each round starts with another strategy: whoever runs first pays for the buffers the others dirtied.
+            foreach (var strategy in active.Skip(round % active.Count).Concat(active.Take(round % active.Count)))
+            {
+                var n = planned[strategy];
+                if (round * n / rounds == (round + 1) * n / rounds)
+                {
+                    continue;
+                }
+
+                var (elapsed, differences) = await MeasureAsync(strategy, scenario, round);
+                samples[strategy].Add(elapsed);
+                if (differences.Count > 0 && verified[strategy])
+                {
+                    verified[strategy] = false;
+                    notes.Add($"{strategy.Name}/{BenchSchema.Name(scenario)} round {round}: {string.Join("; ", differences.Take(3))}");
+                }
+            }
+        }
+
+        foreach (var strategy in active)
+        {
+            var measurement = Measurement.From(scenario, strategy.Name, samples[strategy], verified[strategy]);
+            results.Add(measurement);
+            var detail = strategy is OursStrategy o ? " resets: " + string.Join(", ", o.Kinds.Select(k => $"{k.Key} {k.Value}")) : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {measurement.Scenario,-14} {measurement.Strategy,-13} median {measurement.MedianMs,8:0.000} ms  p95 {measurement.P95Ms,8:0.000} ms  ({measurement.Iterations} iterations, verified: {measurement.Verified}){detail}"));
+        }
+    }
+}
+finally
+{
+    foreach (var strategy in strategies)
+    {
+        await strategy.DisposeAsync();
+    }
+}
+
+notes.Add($"load average at end: {LoadAverage()} ({Environment.ProcessorCount} cores)");
+notes.AddRange(strategies.Where(s => s.Note is not null).Select(s => $"{s.Name}: {s.Note}"));
+notes.Add("Each timing covers only the isolation step after a test, not the test's own writes or the verification.");
+Console.WriteLine();
+string[] informational = [oursOwner.Name, recloneTuned.Name];
+var required = results.Where(r => !informational.Contains(r.Strategy)).ToList();
+var extra = results.Where(r => informational.Contains(r.Strategy)).ToList();
+Console.WriteLine(BenchReport.Table(results));
+var (met, targets) = BenchReport.Targets(required);
+Console.WriteLine("Targets:");
+Console.Write(targets);
+foreach (var note in notes)
+{
+    Console.WriteLine("note: " + note);
+}
+
+await BenchReport.WriteAsync(output, required, extra, notes);
+Console.WriteLine($"Wrote {Path.GetFullPath(output)} in {total.Elapsed.TotalSeconds:0} s.");
+return results.All(r => r.Verified) ? (met ? 0 : 3) : 1;

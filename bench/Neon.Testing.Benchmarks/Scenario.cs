@@ -1,0 +1,17 @@
+namespace Neon.Testing.Benchmarks;
+
+/// <summary>What the simulated test did before the isolation step.</summary>
+internal enum Scenario
+{
+    /// <summary>Read only.</summary>
+    Clean,
+
+    /// <summary>Updated a seeded row and inserted rows into a second table.</summary>
+    TwoTables,
+
+    /// <summary>Inserted rows into twenty tables along the foreign-key chain.</summary>
+    TwentyTables,
+
+    /// <summary>Changed the schema (and wrote a row).</summary>
+    Ddl,
+}
