@@ -160,7 +160,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
         Session.Statistics.RecordTest(level);
         string connectionString;
         BranchSlot? slot = null;
-        OuterTransaction? transaction = null;
+        TestTransaction? transaction = null;
         switch (level)
         {
             case IsolationLevel.ReadOnly:
@@ -176,7 +176,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
                 {
                     try
                     {
-                        transaction = await OuterTransaction.BeginAsync(connectionString, cancellationToken).ConfigureAwait(false);
+                        transaction = await TestTransaction.BeginAsync(connectionString, cancellationToken).ConfigureAwait(false);
                     }
                     catch
                     {
