@@ -27,6 +27,10 @@ public sealed class NeonProviderSampleTests
         Assert.AreEqual("failed", run.OutcomeOf("Failing_AfterInsert"));
         Assert.AreEqual("Neon", run.RequiredSummary.GetProperty("provider").GetString());
         Assert.IsGreaterThan(0, run.RequiredSummary.GetProperty("apiCalls").GetInt32());
+
+        // Tests are restored in the database, not through the API: no full (API) reset per test.
+        Assert.AreEqual(0, run.RequiredSummary.GetProperty("resets").GetProperty("full").GetInt32(), run.Output);
+        Assert.AreEqual(0, emulator.Requests["restoreProjectBranch"], run.Output);
         var created = emulator.Requests["createProjectBranch"];
         Assert.IsGreaterThan(0, created, run.Output);
         Assert.AreEqual(run.RequiredSummary.GetProperty("branchesCreated").GetInt32(), run.RequiredSummary.GetProperty("branchesDeleted").GetInt32(), run.Output);
