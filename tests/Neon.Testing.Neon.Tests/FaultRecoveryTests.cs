@@ -1,4 +1,5 @@
 using Neon.Testing.Branching;
+using Neon.Testing.Branching.Isolation;
 using Neon.Testing.Branching.Neon;
 
 namespace Neon.Testing.Neon.Tests;
@@ -56,9 +57,10 @@ public sealed class FaultRecoveryTests
             // The full reset rides out rate limits as well.
             await using var lease = await session.AcquireIsolatedBranchAsync(cancellationToken);
             neon.Track(lease.ConnectionString);
-            await Db.ExecuteAsync(lease.ConnectionString, "INSERT INTO customers (name) VALUES ('before the storm')", cancellationToken);
+            // A schema change: the one kind of test whose reset needs the API (restore to the parent's head).
+            await Db.ExecuteAsync(lease.ConnectionString, "INSERT INTO customers (name) VALUES ('before the storm'); CREATE TABLE scratch (id int)", cancellationToken);
             neon.Emulator.Faults.InjectRateLimit(2, TimeSpan.FromSeconds(1), "restoreProjectBranch");
-            await lease.ResetAsync(cancellationToken);
+            Assert.AreEqual(ResetKind.Full, (await lease.ResetAsync(cancellationToken)).Kind);
             CollectionAssert.AreEqual(new[] { "seed-1", "seed-2" }, (await Db.CustomersAsync(lease.ConnectionString, cancellationToken)).ToArray());
             Assert.AreEqual(3, neon.Emulator.Requests["restoreProjectBranch"], "two 429s, one restore");
 
@@ -110,8 +112,9 @@ public sealed class FaultRecoveryTests
 
             await using var lease = await session.AcquireIsolatedBranchAsync(cancellationToken);
             neon.Track(lease.ConnectionString);
+            await Db.ExecuteAsync(lease.ConnectionString, "CREATE TABLE scratch (id int)", cancellationToken);
             neon.Emulator.Faults.InjectServerErrors(1, 503, "restoreProjectBranch");
-            await lease.ResetAsync(cancellationToken);
+            Assert.AreEqual(ResetKind.Full, (await lease.ResetAsync(cancellationToken)).Kind);
             CollectionAssert.AreEqual(new[] { "seed-1", "seed-2" }, (await Db.CustomersAsync(lease.ConnectionString, cancellationToken)).ToArray());
             Measurements.Record(TestContext, $"5xx burst: {retries} server errors during session start, {retries} retries logged; start made {session.Statistics.ApiCalls} API calls in {session.Statistics.SetupTime.TotalSeconds:0.0} s.");
         }

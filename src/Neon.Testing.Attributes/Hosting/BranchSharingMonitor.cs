@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace Neon.Testing.Hosting;
+
+/// <summary>
+/// Watches Npgsql's commands in this process (its <c>Npgsql</c> activity source) and marks a test that
+/// ran a command on an isolated branch another running test holds: the environment variable names
+/// one branch for the whole process, so concurrent isolated tests that read it would silently share.
+/// </summary>
+internal sealed class BranchSharingMonitor : IDisposable
+{
+    private const string NpgsqlSource = "Npgsql";
+    private const string DatabaseTag = "db.namespace";
+
+    private static readonly AsyncLocal<bool> OwnWork = new();
+
+    private readonly NeonTestRun _run;
+    private readonly ActivityListener _listener;
+
+    public BranchSharingMonitor(NeonTestRun run)
+    {
+        _run = run;
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == NpgsqlSource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = OnCommand,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    /// <summary>
+    /// Marks the calling flow as the product's own database work (branch resets, transactions): its
+    /// commands are not a test's. Set inside an async method, it ends when that method returns.
+    /// </summary>
+    public static void MarkOwnWork() => OwnWork.Value = true;
+
+    private void OnCommand(Activity activity)
+    {
+        if (OwnWork.Value || activity.GetTagItem(DatabaseTag) is not string database || _run.SlotForDatabase(database) is not { } used || used.Running == 0)
+        {
+            return;
+        }
+
+        if (_run.TryResolveScope(out var scope, out _))
+        {
+            if (scope?.Slot is { } own && own != used)
+            {
+                scope.SharingViolation ??= Message(scope, database);
+            }
+
+            return;
+        }
+
+        // The host cannot tell which test ran the command: every test that got a branch of its own
+        // without asking NeonDatabase for it may be the one reading the environment variable.
+        foreach (var suspect in _run.RunningScopes().Where(s => s.Slot is { Primary: false } && s.Slot != used && !s.AskedForConnection))
+        {
+            suspect.SharingViolation ??= Message(suspect, database);
+        }
+    }
+
+    private string Message(TestScope scope, string database) =>
+        $"Neon.Testing: '{scope.Test.DisplayName}' ran at the same time as '{scope.OverlapWith ?? "another isolated test"}' and used that test's isolated branch ({database}), " +
+        $"most likely through {_run.Options.EnvVar}, which names one branch for the whole process. Each concurrent isolated test has its own branch: " +
+        "read it from Neon.Testing.NeonDatabase.ConnectionString, or run these tests one at a time ([DoNotParallelize] in MSTest, [NonParallelizable] in NUnit, one collection in xUnit).";
+}

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Neon.Testing.Hosting;
+using NUnit.Framework;
+using NUnit.Framework.Interfaces;
+
+namespace Neon.Testing.NUnit;
+
+/// <summary>
+/// Brackets every NUnit test with its database: ready and clean before the test, restored after it.
+/// The SDK adds <c>[assembly: NeonTesting]</c>; around the assembly it starts the session (or joins
+/// the one the Microsoft.Testing.Platform extension started) and ends it when it started it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = false)]
+public sealed class NeonTestingAttribute : Attribute, ITestAction, IBracketsTests
+{
+    private static readonly ConcurrentDictionary<string, TestScope> Scopes = new(StringComparer.Ordinal);
+    private static bool _ownsRun;
+
+    /// <inheritdoc />
+    public ActionTargets Targets => ActionTargets.Test | ActionTargets.Suite;
+
+    /// <inheritdoc />
+    public void BeforeTest(ITest test)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        if (test.IsSuite)
+        {
+            if (IsAssembly(test))
+            {
+                StartRun(test);
+            }
+
+            return;
+        }
+
+        // NUnit runs tests on its own worker threads, without a synchronization context: blocking is safe here.
+        var run = NeonTestRun.Current ?? StartRun(test);
+        if (run is null)
+        {
+            return;
+        }
+
+        var level = IsolationResolver.Resolve(test.Method?.MethodInfo, test.TypeInfo?.Type, run.DefaultLevel);
+        var scope = run.BeginTestAsync(new TestIdentity(test.Id, test.FullName, test.ClassName ?? test.FullName), level).GetAwaiter().GetResult();
+        Scopes[test.Id] = scope;
+        if (scope.PreparationError is { } error)
+        {
+            Assert.Fail(error);
+        }
+    }
+
+    /// <inheritdoc />
+    public void AfterTest(ITest test)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        if (test.IsSuite)
+        {
+            if (IsAssembly(test))
+            {
+                EndRun();
+            }
+
+            return;
+        }
+
+        if (NeonTestRun.Current is { } run && Scopes.TryRemove(test.Id, out var scope))
+        {
+            var outcome = run.EndTestAsync(scope).GetAwaiter().GetResult();
+            if (outcome.Failure is { } failure && scope.PreparationError is null)
+            {
+                Assert.Fail(failure);
+            }
+        }
+    }
+
+    private static bool IsAssembly(ITest test) => test.TestType == "Assembly";
+
+    private static NeonTestRun? StartRun(ITest test)
+    {
+        var options = NeonTestRun.LoadOptions();
+        if (!options.Enabled)
+        {
+            return null;
+        }
+
+        NeonTestRun.RegisterTestKeyResolver(static () => TestContext.CurrentContext.Test.ID);
+        var assembly = test.TypeInfo?.Assembly ?? (test.Fixture?.GetType().Assembly);
+        var (run, created) = NeonTestRun.StartOrJoinAsync(() => options, "NUnit", assembly).GetAwaiter().GetResult();
+        _ownsRun |= created;
+        return run;
+    }
+
+    private static void EndRun()
+    {
+        if (!_ownsRun || NeonTestRun.Current is not { } run)
+        {
+            // Started by the Microsoft.Testing.Platform extension, which ends it and prints the summary.
+            return;
+        }
+
+        _ownsRun = false;
+        run.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        var path = RunSummary.WriteJson(run, ResultsDirectory.FromCommandLine());
+        TestContext.Progress.WriteLine($"{RunSummary.ToText(run)}{Environment.NewLine}  summary: {path}");
+    }
+}

@@ -1,0 +1,68 @@
+namespace Neon.Testing.Platform.Tests;
+
+/// <summary>The --neon-* options: listed in --help, validated before anything is created.</summary>
+[TestClass]
+public sealed class CommandLineTests
+{
+    [TestMethod]
+    public async Task Help_ListsTheNeonOptions()
+    {
+        var run = await Samples.RunAsync(Samples.MSTest, ["--help"]);
+
+        Assert.AreEqual(0, run.ExitCode, run.Output);
+        foreach (var option in NeonTestingCommandLineOptionsProvider.Options)
+        {
+            StringAssert.Contains(run.Output, "--" + option.Option);
+        }
+
+        Assert.DoesNotContain("--neon-api-key", run.Output, "secrets come from environment variables only");
+    }
+
+    [TestMethod]
+    public async Task InvalidIsolation_FailsFast_NamingTheValidLevels()
+    {
+        var before = await TestServer.SessionDatabasesAsync();
+        var run = await Samples.RunAsync(Samples.MSTest, ["--neon-isolation", "Sometimes"]);
+
+        Assert.AreNotEqual(0, run.ExitCode);
+        StringAssert.Contains(run.Output, "NeonIsolation is 'Sometimes'");
+        StringAssert.Contains(run.Output, "Isolated, ReadOnly, Shared, PerClass, Transaction");
+        CollectionAssert.AreEqual(before.ToArray(), (await TestServer.SessionDatabasesAsync()).ToArray());
+    }
+
+    [TestMethod]
+    public async Task NeonProviderWithoutAKey_FailsFast_SayingWhatToSet()
+    {
+        var run = await Samples.RunAsync(Samples.MSTest, ["--neon-provider", "Neon", "--neon-project-id", "young-sun-12345678"], new Dictionary<string, string?> { ["NEON_API_KEY"] = null });
+
+        Assert.AreNotEqual(0, run.ExitCode);
+        StringAssert.Contains(run.Output, "NEON_API_KEY");
+    }
+
+    [TestMethod]
+    public async Task SessionThatCannotStart_FailsTheTests_WithTheReason_AndNoSecret()
+    {
+        var run = await Samples.RunAsync(
+            Samples.MSTest,
+            ["--filter", "ClassName~IsolatedTests"],
+            new Dictionary<string, string?> { ["NEON_LOCAL_CONNECTION_STRING"] = "Host=127.0.0.1;Port=1;Username=nobody_here;Password=do-not-print-me" });
+
+        Assert.AreEqual(2, run.ExitCode, run.Output);
+        Assert.AreEqual("failed", run.OutcomeOf("Insert_First"));
+        StringAssert.Contains(run.Output, "Neon.Testing could not start the session");
+        StringAssert.Contains(run.Output, "NEON_LOCAL_CONNECTION_STRING");
+        Assert.DoesNotContain("do-not-print-me", run.Output);
+    }
+
+    [TestMethod]
+    public async Task IsolationOption_SetsTheDefaultLevel()
+    {
+        var run = await Samples.RunAsync(Samples.MSTest, ["--neon-isolation", "Shared", "--filter", "ClassName~IsolatedTests"]);
+
+        Assert.AreEqual("Shared", run.RequiredSummary.GetProperty("defaultIsolation").GetString(), run.Output);
+        Assert.AreEqual(7, run.TestsAt("Shared"), run.Output);
+
+        // On the shared branch nothing is reset, so the second insert sees the first one's row.
+        Assert.IsTrue(run.Outcomes.Where(o => o.Key.StartsWith("Insert_", StringComparison.Ordinal)).Any(o => o.Value == "failed"), run.Output);
+    }
+}
