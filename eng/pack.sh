@@ -17,11 +17,8 @@ filter=artifacts/pack.slnf
   echo '] } }'
 } > "$filter"
 
-# src/ holds no test application, but Microsoft.Testing.Platform's package marks every project that
-# references it as one (the MTP extension does), and NuGet refuses to pack those.
 dotnet pack "$filter" -c Release -o "$out" -nologo -clp:ErrorsOnly \
-  -p:ContinuousIntegrationBuild=true -p:IncludeSymbols=true -p:SymbolPackageFormat=snupkg \
-  -p:IsTestingPlatformApplication=false "$@"
+  -p:ContinuousIntegrationBuild=true -p:IncludeSymbols=true -p:SymbolPackageFormat=snupkg "$@"
 
 # The version stays the same between packs: drop the copies restore extracted earlier, so the next
 # restore of a sample takes the packages just built instead of stale ones.

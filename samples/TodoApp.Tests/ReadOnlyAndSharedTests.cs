@@ -1,28 +1,30 @@
-using Neon.Testing.Branching;
+using Neon.Testing;
 using Npgsql;
 
 namespace TodoApp.Tests;
 
+/// <summary>Other isolation levels, picked by attribute; such a test reads its database from NeonDatabase.</summary>
 [TestClass]
 public sealed class ReadOnlyAndSharedTests
 {
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
+    [ReadOnly]
     public async Task ReadOnlyEndpoint_ReadsSeedData_AndRefusesWrites()
     {
-        await using var dataSource = NpgsqlDataSource.Create(await NeonSession.Current.GetReadOnlyConnectionStringAsync(TestContext.CancellationToken));
+        await using var dataSource = NpgsqlDataSource.Create(NeonDatabase.ConnectionString);
         var store = new TodoStore(dataSource);
 
         Assert.HasCount(3, await store.CategoriesAsync(TestContext.CancellationToken));
-        var error = await Assert.ThrowsExactlyAsync<PostgresException>(() => store.AddAsync("nope", cancellationToken: TestContext.CancellationToken));
-        NeonSession.Log.Write($"Read-only endpoint refused a write: {error.SqlState} {error.MessageText}");
+        await Assert.ThrowsExactlyAsync<PostgresException>(() => store.AddAsync("nope", cancellationToken: TestContext.CancellationToken));
     }
 
     [TestMethod]
+    [Shared]
     public async Task SharedBranch_KeepsWhatTestsWrite()
     {
-        await using var dataSource = NpgsqlDataSource.Create(await NeonSession.Current.GetSharedConnectionStringAsync(TestContext.CancellationToken));
+        await using var dataSource = NpgsqlDataSource.Create(NeonDatabase.ConnectionString);
         var store = new TodoStore(dataSource);
         var before = (await store.ListAsync(TestContext.CancellationToken)).Count;
 

@@ -141,6 +141,17 @@ internal static class ProjectTemplates
             }
             """);
 
+    /// <summary>NUnit on classic VSTest: the SDK adds the NUnit adapter, whose attribute owns the session in the test host; the tasks stay out.</summary>
+    public static IReadOnlyDictionary<string, string> NUnitVSTest(string name)
+    {
+        var files = NUnit(name).ToDictionary();
+        files[$"{name}.csproj"] = files[$"{name}.csproj"]
+            .Replace("<OutputType>Exe</OutputType>", "", StringComparison.Ordinal)
+            .Replace("<EnableNUnitRunner>true</EnableNUnitRunner>", "", StringComparison.Ordinal)
+            .Replace("<PackageReference Include=\"NUnit\"", "<PackageReference Include=\"Microsoft.NET.Test.Sdk\" Version=\"18.0.1\" />\n    <PackageReference Include=\"NUnit\"", StringComparison.Ordinal);
+        return files;
+    }
+
     /// <summary>xUnit v3 (its MTP 1.x runner): the SDK adds the xUnit adapter and its generated assembly attribute.</summary>
     public static IReadOnlyDictionary<string, string> XunitV3(string name) => MtpProject(name, """
             <UseMicrosoftTestingPlatformRunner>true</UseMicrosoftTestingPlatformRunner>
