@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The main job: the TodoApp sample's tests on the embedded PostgreSQL, no account, no configuration.
-# Shows the branches the session creates, how each test is isolated, and that everything is removed.
+# The sample uses the SDK the way users do (<Sdk Name="Neon.Testing.Sdk" Version="..."/>), so the
+# packages are built first. The extension prints what the session did: branches created, tests per
+# isolation level, resets (clean / restored / full) and branches deleted.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash eng/ensure-postgres.sh || exit 1
+bash eng/pack.sh >/dev/null || { echo "eng/pack.sh failed" >&2; exit 1; }
 
-export NEON_SAMPLE_LOG=${NEON_SAMPLE_LOG:-$PWD/artifacts/sample/neon-session.log}
-mkdir -p "$(dirname "$NEON_SAMPLE_LOG")"
-rm -f "$NEON_SAMPLE_LOG"
-
-dotnet test --project samples/TodoApp.Tests/TodoApp.Tests.csproj
+results=$PWD/artifacts/sample
+rm -rf "$results"
+dotnet test --project samples/TodoApp.Tests/TodoApp.Tests.csproj --results-directory "$results"
 status=$?
 echo
-echo "== What the Neon test session did ($NEON_SAMPLE_LOG) =="
-cat "$NEON_SAMPLE_LOG" 2>/dev/null || echo "(no session log)"
+echo "== Session summary ($results/neon-testing-summary.json) =="
+cat "$results/neon-testing-summary.json" 2>/dev/null || echo "(no summary written)"
 exit "$status"
