@@ -30,7 +30,9 @@ internal sealed class OursStrategy(BenchCluster cluster, string template, string
         await cluster.CreateAsync(_database, template, cancellationToken, role);
         _admin = new NpgsqlConnection(cluster.ConnectionString("postgres", pooling: false));
         await _admin.OpenAsync(cancellationToken);
-        _tracker = await ChangeTracker.AttachAsync(TestConnectionString, ct => cluster.RecloneAsync(_admin, _database, template, ct, role), logger: null, cancellationToken);
+        // The full reset the product's Local provider performs: end the branch's connections and wait
+        // for them (LocalBranchProvider.ResetBranchAsync), then drop and re-clone.
+        _tracker = await ChangeTracker.AttachAsync(TestConnectionString, ct => cluster.RecloneAsync(_admin, _database, template, ct, role, waitForBackends: true), logger: null, cancellationToken);
         _baseline = await cluster.SnapshotAsync(_database, cancellationToken);
     }
 
