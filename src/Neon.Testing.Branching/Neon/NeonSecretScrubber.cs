@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 
 namespace Neon.Testing.Branching.Neon;
 
@@ -8,7 +7,7 @@ namespace Neon.Testing.Branching.Neon;
 /// exception: known secrets become <c>***</c>, and so does anything shaped like a password in a
 /// connection string (<c>Password=...</c>) or URL (<c>postgresql://user:...@</c>).
 /// </summary>
-internal sealed partial class NeonSecretScrubber
+internal sealed class NeonSecretScrubber
 {
     private const string Mask = "***";
     private readonly ConcurrentDictionary<string, byte> _secrets = new(StringComparer.Ordinal);
@@ -35,13 +34,6 @@ internal sealed partial class NeonSecretScrubber
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
         }
 
-        text = PasswordKeyword().Replace(text, m => m.Groups["key"].Value + Mask);
-        return UrlPassword().Replace(text, m => m.Groups["head"].Value + Mask + "@");
+        return SecretRedactor.MaskPasswordPatterns(text);
     }
-
-    [GeneratedRegex(@"(?<key>\b(?:Password|Pwd)\s*=\s*)(?:""[^""]*""|'[^']*'|[^;]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex PasswordKeyword();
-
-    [GeneratedRegex(@"(?<head>\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UrlPassword();
 }
