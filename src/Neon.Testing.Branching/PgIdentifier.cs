@@ -6,6 +6,7 @@ internal static class PgIdentifier
     /// <summary>Double-quotes an identifier, doubling embedded quotes.</summary>
     public static string Quote(string identifier)
     {
+        ArgumentException.ThrowIfNullOrEmpty(identifier);
         if (identifier.Contains('\0', StringComparison.Ordinal))
         {
             throw new ArgumentException("Identifiers cannot contain NUL.", nameof(identifier));

@@ -395,21 +395,11 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         Directory.CreateDirectory(folder);
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(templateName)))[..24];
         var path = Path.Combine(folder, key + ".lock");
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (waited.Elapsed < TemplateLockTimeout)
-            {
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException e)
-            {
-                throw new TimeoutException($"Waited {TemplateLockTimeout.TotalMinutes:0} minutes for another test process to migrate '{templateName}'. If no other test run is active, delete {path}.", e);
-            }
-        }
+        return await ExclusiveFileLock.AcquireAsync(
+            path,
+            TemplateLockTimeout,
+            TimeSpan.FromMilliseconds(100),
+            $"Waited {TemplateLockTimeout.TotalMinutes:0} minutes for another test process to migrate '{templateName}'. If no other test run is active, delete {path}.",
+            cancellationToken).ConfigureAwait(false);
     }
 }

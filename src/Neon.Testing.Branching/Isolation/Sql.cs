@@ -12,31 +12,14 @@ internal static class Sql
     /// <summary>Name of the statement-level trigger put on every tracked table.</summary>
     public const string TrackTrigger = "neon_testing_track";
 
-    public static string Quote(string identifier)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(identifier);
-        if (identifier.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("An identifier cannot contain a NUL character.", nameof(identifier));
-        }
-
-        return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-    }
+    public static string Quote(string identifier) => PgIdentifier.Quote(identifier);
 
     public static string Qualify(string schema, string name) => Quote(schema) + "." + Quote(name);
 
     /// <summary>An object of ours: <c>"neon_testing"."name"</c>.</summary>
     public static string Ours(string name) => Qualify(Schema, name);
 
-    public static string Literal(string value)
-    {
-        if (value.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("A literal cannot contain a NUL character.", nameof(value));
-        }
-
-        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-    }
+    public static string Literal(string value) => PgIdentifier.Literal(value);
 
     public static string Literal(long value) => value.ToString(CultureInfo.InvariantCulture);
 

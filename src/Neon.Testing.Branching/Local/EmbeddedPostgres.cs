@@ -314,26 +314,13 @@ public sealed class EmbeddedPostgres
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                // FileShare.None takes an exclusive advisory lock on Unix: a second process waits here.
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (waited.Elapsed < LockTimeout)
-            {
-                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException e)
-            {
-                throw new TimeoutException($"Another process has held {path} for over {LockTimeout.TotalMinutes:0} minutes while starting the embedded PostgreSQL. If no test run is active, delete that file.", e);
-            }
-        }
-    }
+    private static Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken) =>
+        ExclusiveFileLock.AcquireAsync(
+            path,
+            LockTimeout,
+            TimeSpan.FromMilliseconds(50),
+            $"Another process has held {path} for over {LockTimeout.TotalMinutes:0} minutes while starting the embedded PostgreSQL. If no test run is active, delete that file.",
+            cancellationToken);
 
     private static Task<ProcessRunner.Result> RunAsServerUserAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
     {
