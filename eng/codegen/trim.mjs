@@ -10,6 +10,7 @@ const operationIds = [
   'createProjectBranch',
   'getProjectBranch',
   'deleteProjectBranch',
+  'updateProjectBranch',
   'restoreProjectBranch',
   'listProjectBranchEndpoints',
   'listProjectBranchDatabases',
@@ -34,6 +35,7 @@ const expiresAt = {
 const patches = [
   (spec) => { spec.components.schemas.Branch.properties.expires_at = expiresAt; },
   (spec) => { spec.components.schemas.BranchCreateRequest.properties.branch.properties.expires_at = expiresAt; },
+  (spec) => { spec.components.schemas.BranchUpdateRequest.properties.branch.properties.expires_at = expiresAt; },
 ];
 
 const [, , input, output] = process.argv;

@@ -28,6 +28,16 @@ public static class BranchNames
     /// <summary>Name of the cached migrated template for a migration fingerprint.</summary>
     public static string ForTemplate(string fingerprint) => $"{Prefix}template-{fingerprint[..16]}";
 
+    /// <summary>
+    /// Name a template is built under until its migrations are complete: a run killed mid-migration
+    /// leaves this name behind, which no session ever reuses.
+    /// </summary>
+    public static string ForTemplateBuild(string fingerprint, string sessionId) => $"{ForTemplate(fingerprint)}-building-{sessionId}";
+
+    /// <summary>Whether the name is that of a template still being built (see <see cref="ForTemplateBuild"/>).</summary>
+    public static bool IsTemplateBuild(string name) =>
+        name.StartsWith(Prefix + "template-", StringComparison.Ordinal) && name.Contains("-building-", StringComparison.Ordinal);
+
     /// <summary>Lowercases and keeps <c>[a-z0-9_-]</c>, replacing anything else by <c>-</c>, cut to 15 characters.</summary>
     public static string Sanitize(string? gitBranch)
     {

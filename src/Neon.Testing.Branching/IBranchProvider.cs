@@ -22,6 +22,9 @@ public interface IBranchProvider : IAsyncDisposable
     /// <summary>Restores the branch to its parent's current state (the slow, complete reset).</summary>
     Task ResetBranchAsync(Branch branch, CancellationToken cancellationToken = default);
 
+    /// <summary>Renames one of our branches to another name of ours; nothing else about it changes.</summary>
+    Task<Branch> RenameBranchAsync(Branch branch, string newName, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the branch and its endpoints.</summary>
     Task DeleteBranchAsync(Branch branch, CancellationToken cancellationToken = default);
 

@@ -278,15 +278,18 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
             if (template is null)
             {
+                // Built under a name no session reuses, and given the template's name only once complete:
+                // a run killed mid-migration must leave litter for the sweeper, never a half-built template.
                 var expires = DateTimeOffset.UtcNow + Options.MigrationCacheExpiry;
-                template = await _provider.CreateBranchAsync(new BranchRequest(nameForNew, root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
+                var building = await _provider.CreateBranchAsync(new BranchRequest(BranchNames.ForTemplateBuild(fingerprint, SessionId), root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await MigrateAsync(template, cancellationToken).ConfigureAwait(false);
+                    await MigrateAsync(building, cancellationToken).ConfigureAwait(false);
+                    template = await _provider.RenameBranchAsync(building, nameForNew, cancellationToken).ConfigureAwait(false);
                 }
                 catch
                 {
-                    await _provider.DeleteBranchAsync(template, CancellationToken.None).ConfigureAwait(false);
+                    await _provider.DeleteBranchAsync(building, CancellationToken.None).ConfigureAwait(false);
                     throw;
                 }
             }

@@ -11,7 +11,7 @@ namespace Neon.Api.Emulator;
 
 /// <summary>
 /// <c>/projects/{project_id}/branches</c>: createProjectBranch, listProjectBranches, getProjectBranch,
-/// deleteProjectBranch, restoreProjectBranch.
+/// updateProjectBranch, deleteProjectBranch, restoreProjectBranch.
 /// </summary>
 internal static partial class BranchRoutes
 {
@@ -20,6 +20,7 @@ internal static partial class BranchRoutes
         api.MapPost("/projects/{project_id}/branches", CreateAsync).WithName("createProjectBranch");
         api.MapGet("/projects/{project_id}/branches", List).WithName("listProjectBranches");
         api.MapGet("/projects/{project_id}/branches/{branch_id}", Get).WithName("getProjectBranch");
+        api.MapPatch("/projects/{project_id}/branches/{branch_id}", UpdateAsync).WithName("updateProjectBranch");
         api.MapDelete("/projects/{project_id}/branches/{branch_id}", Delete).WithName("deleteProjectBranch");
         api.MapPost("/projects/{project_id}/branches/{branch_id}/restore", RestoreAsync).WithName("restoreProjectBranch");
     }
@@ -161,6 +162,52 @@ internal static partial class BranchRoutes
             {
                 ["branch"] = NeonJson.Branch(core.State, branch),
                 ["annotation"] = NeonJson.Annotation(branch),
+            });
+        }
+    }
+
+    /// <summary>Renames a branch and sets or clears its expiry; Neon answers with the branch and no operations.</summary>
+    private static async Task<IResult> UpdateAsync([FromRoute(Name = "project_id")] string projectId, [FromRoute(Name = "branch_id")] string branchId, HttpRequest request, EmulatorCore core, CancellationToken cancellationToken)
+    {
+        var body = await RequestJson.ReadAsync(request, cancellationToken).ConfigureAwait(false);
+        var branchJson = RequestJson.Object(body, "branch", "branch") ?? throw RequestJson.Missing("branch");
+        var name = RequestJson.String(branchJson, "name", "branch.name");
+        var expiresText = RequestJson.String(branchJson, "expires_at", "branch.expires_at");
+        if (RequestJson.Boolean(branchJson, "protected", "branch.protected") == true)
+        {
+            throw NeonApiException.BadRequest("emulator: protected branches are not supported");
+        }
+
+        lock (core.State.Gate)
+        {
+            core.RequireProject(projectId);
+            var branch = core.RequireBranch(branchId);
+            if (expiresText is not null)
+            {
+                var parent = branch.ParentId is null ? null : core.State.Branches.GetValueOrDefault(branch.ParentId);
+                if (branch.IsDefault || parent is null)
+                {
+                    throw NeonApiException.BadRequest("cannot set expires_at on the default or root branch");
+                }
+
+                if (core.State.ChildrenOf(branchId).Any())
+                {
+                    throw NeonApiException.BadRequest($"cannot set expires_at: branch {branchId} has children");
+                }
+
+                branch.ExpiresAt = ParseExpiry(expiresText, parent, core);
+            }
+
+            if (!string.IsNullOrEmpty(name))
+            {
+                branch.Name = name;
+            }
+
+            branch.UpdatedAt = core.Now;
+            return NeonResults.Json(new JsonObject
+            {
+                ["branch"] = NeonJson.Branch(core.State, branch),
+                ["operations"] = new JsonArray(),
             });
         }
     }

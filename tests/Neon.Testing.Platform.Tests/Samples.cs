@@ -19,6 +19,9 @@ public static class Samples
     private static string Metadata(string key) =>
         typeof(Samples).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
+    /// <summary>The migrations every sample app applies.</summary>
+    public static string SqlFolder => Path.GetFullPath(Path.Combine(Metadata("SamplesRoot"), "sql"));
+
     public static string AssemblyPath(string sample) =>
         Path.GetFullPath(Path.Combine(Metadata("SamplesRoot"), sample, "bin", Metadata("SamplesConfiguration"), "net10.0", sample + ".dll"));
 
@@ -26,7 +29,11 @@ public static class Samples
     public static Task<SampleRun> RunOnceAsync(string sample, params string[] arguments) =>
         Cached.GetOrAdd(sample + "|" + string.Join(' ', arguments), _ => new Lazy<Task<SampleRun>>(() => RunAsync(sample, arguments))).Value;
 
-    public static async Task<SampleRun> RunAsync(string sample, string[] arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <summary>
+    /// Runs the sample to its end; <paramref name="whileRunning"/> gets the live process (to kill it, say) and
+    /// its output so far.
+    /// </summary>
+    public static async Task<SampleRun> RunAsync(string sample, string[] arguments, IReadOnlyDictionary<string, string?>? environment = null, Func<Process, Func<string>, Task>? whileRunning = null)
     {
         var results = Directory.CreateTempSubdirectory("neon-sample-results-").FullName;
         var startInfo = new ProcessStartInfo("dotnet")
@@ -60,6 +67,11 @@ public static class Samples
         using var timeout = new CancellationTokenSource(Timeout);
         try
         {
+            if (whileRunning is not null)
+            {
+                await whileRunning(process, () => { lock (output) { return output.ToString(); } }).WaitAsync(timeout.Token);
+            }
+
             await process.WaitForExitAsync(timeout.Token);
         }
         catch (OperationCanceledException)

@@ -204,6 +204,25 @@ public sealed class LocalBranchProvider : IBranchProvider
     }
 
     /// <inheritdoc />
+    public async Task<Branch> RenameBranchAsync(Branch branch, string newName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        RequireOurName(newName, "rename a branch to");
+        var marker = await RequireMarkedAsync(branch.Id, "rename", cancellationToken).ConfigureAwait(false);
+
+        // PostgreSQL renames only a database nobody is connected to; this process's idle pooled connections go first.
+        if (_readWriteEndpoints.TryRemove(branch.Id, out var connectionString))
+        {
+            using var pooled = new NpgsqlConnection(connectionString);
+            NpgsqlConnection.ClearPool(pooled);
+        }
+
+        await DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync($"ALTER DATABASE {PgIdentifier.Quote(branch.Id)} RENAME TO {PgIdentifier.Quote(newName)}", cancellationToken).ConfigureAwait(false);
+        return new Branch(newName, newName, marker.Parent, marker.Expires, marker.Created);
+    }
+
+    /// <inheritdoc />
     public async Task DeleteBranchAsync(Branch branch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(branch);
@@ -263,13 +282,17 @@ public sealed class LocalBranchProvider : IBranchProvider
         foreach (var (name, marker) in await ListMarkedAsync(cancellationToken).ConfigureAwait(false))
         {
             var ownerAlive = marker.Session is not null && live.Contains(marker.Session);
-            if (marker.Expires is { } expires && expires < now && !ownerAlive)
+            var expired = marker.Expires is { } expires && expires < now;
+
+            // A template whose builder is gone was never completed: no one can finish or reuse it.
+            var abandonedBuild = BranchNames.IsTemplateBuild(name) && marker.Session is not null;
+            if ((expired || abandonedBuild) && !ownerAlive)
             {
                 try
                 {
                     await DropAsync(name, cancellationToken).ConfigureAwait(false);
                     swept++;
-                    _logger.LogInformation("Swept expired branch {Branch} (expired {Expires:u}).", name, expires);
+                    _logger.LogInformation("Swept {Branch} ({Why}).", name, expired ? $"expired {marker.Expires:u}" : "an unfinished template of a run that is gone");
                 }
                 catch (PostgresException e)
                 {

@@ -10,7 +10,7 @@ namespace Neon.Testing.Branching.Migrations;
 internal static class MigrationFingerprint
 {
     /// <summary>Bumped whenever what the session installs after migrations changes shape.</summary>
-    public const string LayoutVersion = "1";
+    public const string LayoutVersion = "2";
 
     /// <summary>
     /// Returns the fingerprint, or <see langword="null"/> when the inputs cannot be known: a migration

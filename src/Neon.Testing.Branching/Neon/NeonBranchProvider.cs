@@ -186,6 +186,23 @@ public sealed class NeonBranchProvider : IBranchProvider
     }
 
     /// <inheritdoc />
+    public async Task<Branch> RenameBranchAsync(Branch branch, string newName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        NeonBranchSafety.EnsureMayCreate(newName);
+        var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
+        var current = await CallAsync($"read branch {branch.Id}", ct => _client.GetProjectBranchAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
+        NeonBranchSafety.EnsureMayModify("rename", Remember(current.Branch), root.Id, branch.Name);
+        var body = new Api.BranchUpdateRequest { Branch = new Api.BranchUpdateRequestBranch { Name = newName } };
+        var updated = await CallAsync(
+            $"rename branch {Describe(Remember(current.Branch))} to '{newName}'",
+            ct => _client.UpdateProjectBranchAsync(body, _projectId, branch.Id, ct),
+            cancellationToken,
+            mutating: true).ConfigureAwait(false);
+        return Remember(updated.Branch).ToBranch();
+    }
+
+    /// <inheritdoc />
     public async Task DeleteBranchAsync(Branch branch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(branch);
