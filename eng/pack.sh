@@ -20,14 +20,6 @@ filter=artifacts/pack.slnf
 dotnet pack "$filter" -c Release -o "$out" -nologo -clp:ErrorsOnly \
   -p:ContinuousIntegrationBuild=true -p:IncludeSymbols=true -p:SymbolPackageFormat=snupkg "$@"
 
-# The version stays the same between packs: drop the copies restore extracted earlier, so the next
-# restore of a sample takes the packages just built instead of stale ones.
-cache=${NUGET_PACKAGES:-$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: //p')}
-version=$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' Directory.Build.props | head -n1)
-for package in "$out"/*."$version".nupkg; do
-  id=$(basename "$package" ".$version.nupkg")
-  if [ -n "$cache" ] && [ -n "$version" ]; then
-    rm -rf "${cache%/}/${id,,}/$version"
-  fi
-done
+# No NuGet cache is touched here: the shared one belongs to every clone on this machine. Consumers of
+# these packages restore into a cache of their own (eng/run-sample.sh, the end-to-end tests).
 ls -1 "$out"/*.nupkg

@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 bash eng/ensure-postgres.sh || exit 1
 bash eng/pack.sh >/dev/null || { echo "eng/pack.sh failed" >&2; exit 1; }
 
+# The packed version never changes between packs, so the sample restores into this clone's own cache
+# and drops our packages from it first: the machine's shared NuGet cache is never written to or pruned.
+export NUGET_PACKAGES=$PWD/artifacts/nuget-packages
+version=$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' Directory.Build.props | head -n1)
+for package in artifacts/packages/*."$version".nupkg; do
+  id=$(basename "$package" ".$version.nupkg")
+  rm -rf "$NUGET_PACKAGES/${id,,}/$version"
+done
+
 results=$PWD/artifacts/sample
 rm -rf "$results"
 dotnet test --project samples/TodoApp.Tests/TodoApp.Tests.csproj --results-directory "$results"
