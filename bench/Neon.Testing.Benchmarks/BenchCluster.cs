@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Neon.Testing.Branching.Isolation;
+using Neon.Testing.Engine.Isolation;
 using Npgsql;
 
 namespace Neon.Testing.Benchmarks;

@@ -1,4 +1,4 @@
-using Neon.Testing.Branching.Isolation;
+using Neon.Testing.Engine.Isolation;
 using Npgsql;
 
 namespace Neon.Testing.Benchmarks;

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Neon.Testing.Benchmarks;
-using Neon.Testing.Branching.Isolation;
-using Neon.Testing.Branching.Local;
+using Neon.Testing.Engine.Isolation;
+using Neon.Testing.Engine.Providers.Local;
 
 // Per-test cost of the isolation step, strategy against strategy, on the product's embedded PostgreSQL.
 // Usage: Neon.Testing.Benchmarks [--output artifacts/bench/isolation.json] [--quick] [--only <scenario>]

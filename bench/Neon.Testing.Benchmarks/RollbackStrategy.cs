@@ -1,5 +1,5 @@
 using System.Text;
-using Neon.Testing.Branching.Isolation;
+using Neon.Testing.Engine.Isolation;
 using Npgsql;
 
 namespace Neon.Testing.Benchmarks;

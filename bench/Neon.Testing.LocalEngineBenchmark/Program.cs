@@ -3,8 +3,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using Neon.Testing.Branching;
-using Neon.Testing.Branching.Local;
+using Neon.Testing.Engine;
+using Neon.Testing.Engine.Providers.Local;
 
 var output = args.Length > 0 ? args[0] : Path.Combine("artifacts", "bench", "local-engine.json");
 var iterations = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;

@@ -1,7 +1,7 @@
 using Microsoft.Testing.Platform.CommandLine;
 using Microsoft.Testing.Platform.Extensions;
 using Microsoft.Testing.Platform.Extensions.CommandLine;
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 using Neon.Testing.Hosting;
 
 namespace Neon.Testing.Platform;

@@ -8,7 +8,7 @@ using Microsoft.Testing.Platform.Extensions.OutputDevice;
 using Microsoft.Testing.Platform.Extensions.TestHost;
 using Microsoft.Testing.Platform.OutputDevice;
 using Microsoft.Testing.Platform.Services;
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 using Neon.Testing.Hosting;
 
 namespace Neon.Testing.Platform;

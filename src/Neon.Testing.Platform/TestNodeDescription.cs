@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Testing.Platform.Extensions.Messages;
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 using Neon.Testing.Hosting;
 
 namespace Neon.Testing.Platform;
@@ -11,7 +11,7 @@ internal static class TestNodeDescription
 {
     private static readonly ConcurrentDictionary<string, MethodInfo?> Methods = new(StringComparer.Ordinal);
 
-    public static (TestIdentity Identity, IsolationLevel Level) Describe(TestNode node, IsolationLevel fallback)
+    public static (TestIdentity Identity, TestIsolation Level) Describe(TestNode node, TestIsolation fallback)
     {
         var id = node.Properties.SingleOrDefault<TestMethodIdentifierProperty>();
         if (id is null)

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 using Npgsql;
 
 namespace Neon.Testing.Tasks;

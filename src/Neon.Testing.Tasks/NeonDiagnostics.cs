@@ -1,4 +1,4 @@
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 
 namespace Neon.Testing.Tasks;
 

@@ -1,5 +1,5 @@
 using Microsoft.Build.Framework;
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 
 namespace Neon.Testing.Tasks;
 

@@ -1,6 +1,6 @@
 using Microsoft.Build.Framework;
-using Neon.Testing.Branching;
-using Neon.Testing.Branching.Migrations;
+using Neon.Testing.Engine;
+using Neon.Testing.Engine.Migrations;
 
 namespace Neon.Testing.Tasks;
 

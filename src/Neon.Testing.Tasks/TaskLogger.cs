@@ -1,7 +1,7 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Microsoft.Extensions.Logging;
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 
 namespace Neon.Testing.Tasks;
 

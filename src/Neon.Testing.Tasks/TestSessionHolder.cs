@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 
 namespace Neon.Testing.Tasks;
 
@@ -65,11 +65,11 @@ internal sealed class TestSessionHolder : IDisposable
             string name;
             switch (options.Isolation)
             {
-                case IsolationLevel.ReadOnly:
+                case TestIsolation.ReadOnly:
                     connectionString = await session.GetReadOnlyConnectionStringAsync(cancellationToken).ConfigureAwait(false);
                     name = session.MigrationBranch.Name + " (read-only)";
                     break;
-                case IsolationLevel.Shared:
+                case TestIsolation.Shared:
                     connectionString = await session.GetSharedConnectionStringAsync(cancellationToken).ConfigureAwait(false);
                     name = "the shared branch";
                     break;

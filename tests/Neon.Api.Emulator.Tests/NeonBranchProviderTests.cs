@@ -1,5 +1,5 @@
-using Neon.Testing.Branching;
-using Neon.Testing.Branching.Neon;
+using Neon.Testing.Engine;
+using Neon.Testing.Engine.Providers.NeonCloud;
 using Npgsql;
 
 namespace Neon.Api.Emulator.Tests;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Neon.Testing.Branching.Local;
+using Neon.Testing.Engine.Providers.Local;
 
 [assembly: Parallelize(Workers = 2, Scope = ExecutionScope.ClassLevel)]
 

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Neon.Testing.Branching.Local;
+using Neon.Testing.Engine.Providers.Local;
 
 namespace Neon.Api.Emulator;
 

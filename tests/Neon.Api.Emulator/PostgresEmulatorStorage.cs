@@ -319,14 +319,14 @@ internal sealed class PostgresEmulatorStorage : IEmulatorStorage
     {
         try
         {
-            var binaries = Neon.Testing.Branching.Local.PostgresBinaries.Find();
+            var binaries = Neon.Testing.Engine.Providers.Local.PostgresBinaries.Find();
             return binaries.MajorVersion >= serverVersion
                 && File.Exists(Path.Combine(binaries.Directory, "pg_dump"))
                 && File.Exists(Path.Combine(binaries.Directory, "pg_restore"))
                 ? binaries.Directory
                 : null;
         }
-        catch (Neon.Testing.Branching.NeonConfigurationException)
+        catch (Neon.Testing.Engine.NeonConfigurationException)
         {
             return null;
         }

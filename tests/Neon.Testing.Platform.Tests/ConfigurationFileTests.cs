@@ -1,4 +1,4 @@
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 using Neon.Testing.Hosting;
 
 namespace Neon.Testing.Platform.Tests;
@@ -17,7 +17,7 @@ public sealed class ConfigurationFileTests
         Assert.AreEqual(ProviderKind.Local, options.Provider);
         Assert.IsTrue(options.KeepBranches);
         Assert.AreEqual(TimeSpan.FromSeconds(120), options.BranchExpiry);
-        Assert.AreEqual(IsolationLevel.Shared, options.Isolation);
+        Assert.AreEqual(TestIsolation.Shared, options.Isolation);
     }
 
     [TestMethod]

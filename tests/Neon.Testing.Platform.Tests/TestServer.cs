@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Neon.Testing.Branching.Local;
+using Neon.Testing.Engine.Providers.Local;
 using Npgsql;
 
 namespace Neon.Testing.Platform.Tests;

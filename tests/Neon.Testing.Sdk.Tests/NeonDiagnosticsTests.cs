@@ -1,5 +1,5 @@
 using System.Reflection;
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 using Neon.Testing.Tasks;
 
 namespace Neon.Testing.Sdk.Tests;

@@ -1,4 +1,4 @@
-using Neon.Testing.Branching;
+using Neon.Testing.Engine;
 using Neon.Testing.Tasks;
 
 namespace Neon.Testing.Sdk.Tests;

@@ -108,6 +108,7 @@ internal sealed class PackedSdk
           </packageSources>
           <packageSourceMapping>
             <packageSource key="neon">
+              <package pattern="Neon.Testing" />
               <package pattern="Neon.Testing.*" />
               <package pattern="Neon.Api" />
             </packageSource>

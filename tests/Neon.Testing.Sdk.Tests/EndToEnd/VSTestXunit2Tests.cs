@@ -52,7 +52,7 @@ public sealed class VSTestXunit2Tests
     public async Task ConnectionString_NeverReachesTheLog_NorTheBinaryLog()
     {
         // The branch's connection string carries the cluster's superuser password.
-        var server = await Neon.Testing.Branching.Local.EmbeddedPostgres.StartAsync(Environment.GetEnvironmentVariable("NEON_LOCAL_DATA_DIR"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var server = await Neon.Testing.Engine.Providers.Local.EmbeddedPostgres.StartAsync(Environment.GetEnvironmentVariable("NEON_LOCAL_DATA_DIR"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var password = new Npgsql.NpgsqlConnectionStringBuilder(server.AdminConnectionString).Password!;
         var binaryLog = Path.Combine(Project.Directory, "test.binlog");
 

@@ -1,9 +1,0 @@
-namespace Neon.Testing.Branching.Neon;
-
-/// <summary>Where a Neon operation stands.</summary>
-internal enum OperationOutcome
-{
-    Running,
-    Succeeded,
-    Failed,
-}

@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Neon.Testing.Engine;
+
+/// <summary>
+/// Branch names: <c>neon-testing/&lt;git branch&gt;-&lt;session&gt;-&lt;role&gt;</c>, so orphans are easy to
+/// recognise, and a provider can refuse anything without the prefix.
+/// </summary>
+public static class BranchNames
+{
+    /// <summary>Every branch, database and role we create starts with this.</summary>
+    public const string Prefix = "neon-testing/";
+
+    /// <summary>Longest git-branch part kept in a name.</summary>
+    public const int MaxGitBranchLength = 15;
+
+    /// <summary>Whether <paramref name="name"/> carries our prefix.</summary>
+    public static bool IsOurs(string? name) => name is not null && name.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>A fresh random session id (8 lowercase hex characters).</summary>
+    public static string NewSessionId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+
+    /// <summary>Name of a session branch: prefix, sanitised git branch, session id and role (<c>migration</c>, <c>shared</c>, <c>isolated-1</c>).</summary>
+    public static string ForSession(string gitBranch, string sessionId, string role) =>
+        $"{Prefix}{Sanitize(gitBranch)}-{sessionId}-{role}";
+
+    /// <summary>Name of the cached migrated template for a migration fingerprint.</summary>
+    public static string ForTemplate(string fingerprint) => $"{Prefix}template-{fingerprint[..16]}";
+
+    /// <summary>
+    /// Name a template is built under until its migrations are complete: a run killed mid-migration
+    /// leaves this name behind, which no session ever reuses.
+    /// </summary>
+    public static string ForTemplateBuild(string fingerprint, string sessionId) => $"{ForTemplate(fingerprint)}-building-{sessionId}";
+
+    /// <summary>Whether the name is that of a template still being built (see <see cref="ForTemplateBuild"/>).</summary>
+    public static bool IsTemplateBuild(string name) =>
+        name.StartsWith(Prefix + "template-", StringComparison.Ordinal) && name.Contains("-building-", StringComparison.Ordinal);
+
+    /// <summary>Lowercases and keeps <c>[a-z0-9_-]</c>, replacing anything else by <c>-</c>, cut to 15 characters.</summary>
+    public static string Sanitize(string? gitBranch)
+    {
+        var builder = new StringBuilder();
+        foreach (var c in (gitBranch ?? "").ToLowerInvariant())
+        {
+            var keep = c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_' or '-';
+            if (keep || (builder.Length > 0 && builder[^1] != '-'))
+            {
+                builder.Append(keep ? c : '-');
+            }
+        }
+
+        var text = builder.ToString();
+        if (text.Length > MaxGitBranchLength)
+        {
+            text = text[..MaxGitBranchLength];
+        }
+
+        text = text.Trim('-');
+        return text.Length == 0 ? "local" : text;
+    }
+
+    /// <summary>
+    /// The current git branch: CI variables first (GitHub, GitLab, Azure DevOps), then <c>.git/HEAD</c>
+    /// found by walking up from <paramref name="directory"/>; <c>local</c> when there is none.
+    /// </summary>
+    public static string DetectGitBranch(string directory, Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        foreach (var variable in new[] { "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "BUILD_SOURCEBRANCHNAME" })
+        {
+            var value = getVariable(variable);
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                return value;
+            }
+        }
+
+        for (var current = new DirectoryInfo(directory); current is not null; current = current.Parent)
+        {
+            var git = Path.Combine(current.FullName, ".git");
+            var head = Directory.Exists(git) ? Path.Combine(git, "HEAD") : File.Exists(git) ? ResolveWorktreeHead(git) : null;
+            if (head is not null && File.Exists(head))
+            {
+                var text = File.ReadAllText(head).Trim();
+                const string RefPrefix = "ref: refs/heads/";
+                return text.StartsWith(RefPrefix, StringComparison.Ordinal) ? text[RefPrefix.Length..] : "detached";
+            }
+        }
+
+        return "local";
+    }
+
+    private static string? ResolveWorktreeHead(string gitFile)
+    {
+        // A worktree's .git is a file: "gitdir: /path/to/repo/.git/worktrees/name".
+        var line = File.ReadLines(gitFile).FirstOrDefault() ?? "";
+        return line.StartsWith("gitdir:", StringComparison.Ordinal) ? Path.Combine(line["gitdir:".Length..].Trim(), "HEAD") : null;
+    }
+}

@@ -1,0 +1,42 @@
+namespace Neon.Testing.Engine;
+
+/// <summary>
+/// A branching engine: Neon through its API, or a PostgreSQL server with template databases.
+/// Implementations refuse to create from, reset or delete anything that is not ours, and never
+/// write to the root branch.
+/// </summary>
+public interface IBranchProvider : IAsyncDisposable
+{
+    /// <summary>Short name for logs and summaries (<c>Local</c>, <c>Neon</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Resolves the configured parent (or the default branch) that the session branches from.</summary>
+    Task<Branch> GetRootBranchAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a branch from its parent's current state.</summary>
+    Task<Branch> CreateBranchAsync(BranchRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns a read-write or read-only endpoint for the branch, creating it when needed.</summary>
+    Task<BranchEndpoint> GetEndpointAsync(Branch branch, bool readOnly, CancellationToken cancellationToken = default);
+
+    /// <summary>Restores the branch to its parent's current state (the slow, complete reset).</summary>
+    Task ResetBranchAsync(Branch branch, CancellationToken cancellationToken = default);
+
+    /// <summary>Renames one of our branches to another name of ours; nothing else about it changes.</summary>
+    Task<Branch> RenameBranchAsync(Branch branch, string newName, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the branch and its endpoints.</summary>
+    Task DeleteBranchAsync(Branch branch, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds one of our branches by exact name, or <see langword="null"/>.</summary>
+    Task<Branch?> FindBranchAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every branch carrying our prefix.</summary>
+    Task<IReadOnlyList<Branch>> ListOurBranchesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes our branches whose expiry has passed; returns how many went.</summary>
+    Task<int> SweepExpiredAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Number of remote API calls made so far (0 for providers without an API).</summary>
+    long ApiCalls { get; }
+}

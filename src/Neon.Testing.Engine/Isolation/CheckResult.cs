@@ -1,0 +1,26 @@
+namespace Neon.Testing.Engine.Isolation;
+
+/// <summary>What the one-round-trip check after a test found.</summary>
+internal sealed class CheckResult
+{
+    /// <summary>The activity counter (0 when never bumped).</summary>
+    public long Activity { get; set; }
+
+    /// <summary>The next transaction id (0 when event triggers report schema changes).</summary>
+    public long Horizon { get; set; }
+
+    /// <summary>Oids marked dirty, with their heap size (null when the relation is gone).</summary>
+    public Dictionary<uint, long?> Dirty { get; } = [];
+
+    public List<uint> MovedSequences { get; } = [];
+
+    /// <summary>Number of logged schema changes and the first command tag, when the event trigger logged any.</summary>
+    public (long Count, string Tag)? Ddl { get; set; }
+
+    /// <summary>Other backends of this database with an open transaction (a leaked connection).</summary>
+    public List<int> OpenTransactions { get; } = [];
+
+    public string? Fingerprint { get; set; }
+
+    public bool IsClean => Dirty.Count == 0 && MovedSequences.Count == 0 && Ddl is null && OpenTransactions.Count == 0;
+}

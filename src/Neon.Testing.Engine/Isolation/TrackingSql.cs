@@ -1,0 +1,165 @@
+namespace Neon.Testing.Engine.Isolation;
+
+/// <summary>The fixed SQL of change tracking: our schema's objects, the triggers' bodies, and the catalog fingerprint.</summary>
+internal static class TrackingSql
+{
+    /// <summary>Bumped whenever the installed objects change shape; an older installation is rebuilt.</summary>
+    public const int Version = 4;
+
+    /// <summary>Serialises concurrent installs into one database ("neon" in ASCII).</summary>
+    public const long InstallLockKey = 0x6E656F6E_7472616B;
+
+    /// <summary>Transaction-local list (<c>,oid,oid,</c>) of the tables marked dirty in the current transaction.</summary>
+    public const string MarkedSetting = "neon_testing.marked";
+
+    /// <summary>
+    /// Set (locally) while the tracker restores, so the DDL it issues itself is not logged as a schema change: 'on', or
+    /// 'quiet' when nothing can cascade (replication role) and the tracking trigger may skip its work too.
+    /// </summary>
+    public const string RestoringSetting = "neon_testing.restoring";
+
+    public static readonly string Tables = $"""
+        CREATE TABLE {Sql.Ours("meta")} (
+            version int NOT NULL,
+            restore_mode text NOT NULL,
+            ddl_detection text NOT NULL,
+            fingerprint text NOT NULL,
+            untracked text[] NOT NULL,
+            installed_at timestamptz NOT NULL DEFAULT now());
+        CREATE TABLE {Sql.Ours("tables")} (
+            rel oid PRIMARY KEY,
+            unit oid NOT NULL,
+            schema_name name NOT NULL,
+            table_name name NOT NULL,
+            relkind "char" NOT NULL,
+            baseline name,
+            baseline_rows bigint NOT NULL DEFAULT 0,
+            columns text[] NOT NULL,
+            key_columns text[]);
+        CREATE TABLE {Sql.Ours("sequences")} (
+            seq oid PRIMARY KEY,
+            schema_name name NOT NULL,
+            sequence_name name NOT NULL,
+            last_value bigint NOT NULL,
+            is_called boolean NOT NULL,
+            called_value bigint,
+            owned boolean NOT NULL);
+        -- Sequences a write to a table can move: owned by its columns or named in its column defaults.
+        CREATE TABLE {Sql.Ours("table_sequences")} (rel oid NOT NULL, seq oid NOT NULL, PRIMARY KEY (rel, seq));
+        -- One row per bump of the activity counter: a table's first write statement in a transaction (rel), or a logged
+        -- schema change (rel = 0, tag = command tag). As many visible rows as bumps means every write committed.
+        CREATE TABLE {Sql.Ours("dirty")} (rel oid NOT NULL, tag text);
+        -- Bumped (outside any transaction's control) by the first write statement on a table in each transaction, even one
+        -- that fails or is rolled back, and by every logged schema change: when it has not moved, nothing was marked dirty
+        -- and no column's sequence moved.
+        CREATE SEQUENCE {Sql.Ours("activity")};
+        GRANT USAGE ON SCHEMA {Sql.Quote(Sql.Schema)} TO PUBLIC;
+        GRANT SELECT, INSERT ON {Sql.Ours("dirty")} TO PUBLIC;
+        GRANT USAGE, SELECT ON SEQUENCE {Sql.Ours("activity")} TO PUBLIC;
+        """;
+
+    /// <summary>
+    /// BEFORE statement-level trigger: bumps the activity sequence and marks the trigger's arguments (table oids) dirty,
+    /// once per table and transaction. BEFORE, so a statement that then fails (after its defaults took sequence values)
+    /// still bumps the activity sequence. It only appends (no read), so it adds no predicate locks under SERIALIZABLE.
+    /// </summary>
+    public static readonly string MarkFunction = $$"""
+        CREATE FUNCTION {{Sql.Ours("mark_dirty")}}() RETURNS trigger LANGUAGE plpgsql AS $neon$
+        DECLARE
+            marked text := nullif(current_setting('{{MarkedSetting}}', true), '');
+            i int;
+        BEGIN
+            IF current_setting('{{RestoringSetting}}', true) = 'quiet' THEN
+                RETURN NULL;
+            END IF;
+            IF marked IS NOT NULL AND position(',' || TG_ARGV[0] || ',' IN marked) > 0 THEN
+                RETURN NULL;
+            END IF;
+            PERFORM nextval('{{Sql.Ours("activity")}}');
+            INSERT INTO {{Sql.Ours("dirty")}} (rel) VALUES (TG_ARGV[0]::oid);
+            FOR i IN 1 .. TG_NARGS - 1 LOOP
+                -- Extra arguments (inheritance children) are marked without a bump of their own.
+                INSERT INTO {{Sql.Ours("dirty")}} (rel, tag) VALUES (TG_ARGV[i]::oid, 'child');
+            END LOOP;
+            PERFORM set_config('{{MarkedSetting}}', coalesce(marked, ',') || TG_ARGV[0] || ',', true);
+            RETURN NULL;
+        END
+        $neon$;
+        """;
+
+    /// <summary>Event trigger body: logs schema changes to user objects; temporary objects and our own schema are ignored.</summary>
+    public static readonly string DdlFunction = $$"""
+        CREATE FUNCTION {{Sql.Ours("log_ddl")}}() RETURNS event_trigger LANGUAGE plpgsql AS $neon$
+        DECLARE
+            total int := 0;
+            relevant int := 0;
+        BEGIN
+            IF coalesce(current_setting('{{RestoringSetting}}', true), '') <> '' THEN
+                RETURN;
+            END IF;
+            IF TG_EVENT = 'sql_drop' THEN
+                SELECT count(*) INTO relevant FROM pg_event_trigger_dropped_objects() o
+                WHERE NOT o.is_temporary AND o.schema_name IS DISTINCT FROM '{{Sql.Schema}}';
+            ELSE
+                SELECT count(*),
+                       count(*) FILTER (WHERE o.schema_name IS NULL
+                                           OR (o.schema_name NOT LIKE 'pg\_temp%' AND o.schema_name <> '{{Sql.Schema}}'))
+                INTO total, relevant
+                FROM pg_event_trigger_ddl_commands() o;
+                -- DROP is reported by sql_drop; any other command that reports nothing is logged to be safe.
+                IF total = 0 AND TG_TAG NOT LIKE 'DROP %' THEN
+                    relevant := 1;
+                END IF;
+            END IF;
+            IF relevant > 0 THEN
+                PERFORM nextval('{{Sql.Ours("activity")}}');
+                INSERT INTO {{Sql.Ours("dirty")}} (rel, tag) VALUES (0, TG_TAG);
+            END IF;
+        END
+        $neon$;
+        """;
+
+    public static readonly string EventTriggers = $"""
+        CREATE EVENT TRIGGER neon_testing_ddl_command_end ON ddl_command_end EXECUTE FUNCTION {Sql.Ours("log_ddl")}();
+        CREATE EVENT TRIGGER neon_testing_sql_drop ON sql_drop EXECUTE FUNCTION {Sql.Ours("log_ddl")}();
+        """;
+
+    /// <summary>
+    /// A fingerprint of the catalog rows describing user objects (temporary objects and our schema excluded).
+    /// pg_class rows are hashed by content because TRUNCATE, VACUUM FULL and REINDEX rewrite them (new relfilenode) without
+    /// changing the schema; every other catalog contributes (xmin, count) groups: any DDL writes a row with a new xmin or
+    /// removes rows. VACUUM and ANALYZE update catalogs in place, which keeps xmin.
+    /// </summary>
+    public const string Fingerprint = """
+        WITH ns AS MATERIALIZED (
+          SELECT n.oid FROM pg_catalog.pg_namespace n
+          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'neon_testing')
+            AND n.nspname NOT LIKE 'pg\_temp\_%' AND n.nspname NOT LIKE 'pg\_toast\_temp\_%'),
+        rel AS MATERIALIZED (
+          SELECT c.oid, c.relkind,
+                 hashtextextended(concat_ws('|', c.relname, c.relnamespace, c.relowner, c.relacl, c.reloptions, c.relpersistence,
+                     c.relrowsecurity, c.relforcerowsecurity, c.relreplident, c.reltablespace, c.relkind,
+                     CASE WHEN c.relkind = 'm' THEN c.relfilenode END), c.oid::int8) AS h
+          FROM pg_catalog.pg_class c WHERE c.oid >= 16384 AND c.relnamespace IN (SELECT oid FROM ns)),
+        x AS (
+          SELECT n.xmin FROM pg_catalog.pg_namespace n WHERE n.oid IN (SELECT oid FROM ns)
+          UNION ALL SELECT a.xmin FROM pg_catalog.pg_attribute a WHERE a.attrelid IN (SELECT oid FROM rel WHERE relkind IN ('r', 'p', 'v', 'm', 'f', 'c')) AND a.attnum > 0
+          UNION ALL SELECT d.xmin FROM pg_catalog.pg_attrdef d WHERE d.adrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT k.xmin FROM pg_catalog.pg_constraint k WHERE k.oid >= 16384 AND k.connamespace IN (SELECT oid FROM ns)
+          UNION ALL SELECT i.xmin FROM pg_catalog.pg_index i WHERE i.indexrelid >= 16384 AND i.indrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT t.xmin FROM pg_catalog.pg_trigger t WHERE t.oid >= 16384 AND t.tgrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT r.xmin FROM pg_catalog.pg_rewrite r WHERE r.oid >= 16384 AND r.ev_class IN (SELECT oid FROM rel)
+          UNION ALL SELECT p.xmin FROM pg_catalog.pg_policy p WHERE p.polrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT s.xmin FROM pg_catalog.pg_sequence s WHERE s.seqrelid >= 16384 AND s.seqrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT h.xmin FROM pg_catalog.pg_inherits h WHERE h.inhrelid IN (SELECT oid FROM rel)
+          UNION ALL SELECT f.xmin FROM pg_catalog.pg_proc f WHERE f.oid >= 16384 AND f.pronamespace IN (SELECT oid FROM ns)
+          UNION ALL SELECT y.xmin FROM pg_catalog.pg_type y WHERE y.oid >= 16384 AND y.typnamespace IN (SELECT oid FROM ns)
+          UNION ALL SELECT e.xmin FROM pg_catalog.pg_enum e WHERE e.oid >= 16384
+          UNION ALL SELECT o.xmin FROM pg_catalog.pg_operator o WHERE o.oid >= 16384 AND o.oprnamespace IN (SELECT oid FROM ns)
+          UNION ALL SELECT e.xmin FROM pg_catalog.pg_extension e
+          UNION ALL SELECT q.xmin FROM pg_catalog.pg_default_acl q),
+        g AS (SELECT x.xmin, count(*) AS n FROM x GROUP BY x.xmin)
+        SELECT md5((SELECT count(*) || ':' || coalesce(sum(h), 0) FROM rel)
+            || ' ' || coalesce((SELECT string_agg(g.xmin::text || '*' || g.n, ',' ORDER BY g.xmin::text) FROM g), ''))
+        """;
+}

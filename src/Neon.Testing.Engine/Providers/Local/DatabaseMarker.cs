@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Neon.Testing.Engine.Providers.Local;
+
+/// <summary>
+/// The comment we put on every database and role we create. Nothing is reset, cloned into or
+/// dropped unless it carries both our name prefix and this marker.
+/// </summary>
+internal sealed record DatabaseMarker(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("session")] string? Session,
+    [property: JsonPropertyName("parent")] string? Parent,
+    [property: JsonPropertyName("created")] DateTimeOffset Created,
+    [property: JsonPropertyName("expires")] DateTimeOffset? Expires)
+{
+    private const string Tag = "neon-testing ";
+
+    public string Format() => Tag + JsonSerializer.Serialize(this);
+
+    public static DatabaseMarker? TryParse(string? comment)
+    {
+        if (comment is null || !comment.StartsWith(Tag, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<DatabaseMarker>(comment[Tag.Length..]);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace Neon.Testing.Engine.Providers.Local;
+
+/// <summary>What <see cref="EmbeddedPostgres.StartAsync"/> had to do.</summary>
+public enum EmbeddedStart
+{
+    /// <summary>A server was already running and was reused.</summary>
+    Reused,
+
+    /// <summary>The cluster existed and was started.</summary>
+    Started,
+
+    /// <summary>The cluster was created with <c>initdb</c> and started (cold start).</summary>
+    Initialized,
+}

@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Neon.Testing.Engine.Isolation;
+
+namespace Neon.Testing.Engine;
+
+/// <summary>What a session did: branches, migrations, resets and time spent isolating. Thread-safe.</summary>
+public sealed class SessionStatistics
+{
+    private readonly ConcurrentDictionary<TestIsolation, int> _testsByLevel = new();
+    private long _branchesCreated;
+    private long _branchesDeleted;
+    private long _resetsClean;
+    private long _resetsRestored;
+    private long _resetsFull;
+    private long _isolationTicks;
+    private Func<long> _apiCalls = () => 0;
+
+    /// <summary>Provider name (<c>Local</c>, <c>Neon</c>).</summary>
+    public string Provider { get; internal set; } = "";
+
+    /// <summary>Branches this session created.</summary>
+    public long BranchesCreated => Interlocked.Read(ref _branchesCreated);
+
+    /// <summary>Branches this session deleted.</summary>
+    public long BranchesDeleted => Interlocked.Read(ref _branchesDeleted);
+
+    /// <summary>Migration files or commands applied (0 when the migrated template was reused).</summary>
+    public int MigrationsApplied { get; internal set; }
+
+    /// <summary>Whether a cached migrated template was reused instead of migrating.</summary>
+    public bool MigrationsReused { get; internal set; }
+
+    /// <summary>Time from session start until the first test could run.</summary>
+    public TimeSpan SetupTime { get; internal set; }
+
+    /// <summary>Resets that found nothing to do.</summary>
+    public long ResetsClean => Interlocked.Read(ref _resetsClean);
+
+    /// <summary>Resets that restored touched tables.</summary>
+    public long ResetsRestored => Interlocked.Read(ref _resetsRestored);
+
+    /// <summary>Resets of the whole branch.</summary>
+    public long ResetsFull => Interlocked.Read(ref _resetsFull);
+
+    /// <summary>Time spent resetting branches between tests.</summary>
+    public TimeSpan IsolationTime => TimeSpan.FromTicks(Interlocked.Read(ref _isolationTicks));
+
+    /// <summary>Remote API calls made by the provider so far.</summary>
+    public long ApiCalls => _apiCalls();
+
+    /// <summary>Tests seen per isolation level.</summary>
+    public IReadOnlyDictionary<TestIsolation, int> TestsByLevel => _testsByLevel;
+
+    /// <summary>Counts a test run at <paramref name="level"/>.</summary>
+    public void RecordTest(TestIsolation level) => _testsByLevel.AddOrUpdate(level, 1, (_, n) => n + 1);
+
+    /// <summary>Counts a reset and its duration.</summary>
+    public void RecordReset(ResetResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        switch (result.Kind)
+        {
+            case ResetKind.Clean:
+                Interlocked.Increment(ref _resetsClean);
+                break;
+            case ResetKind.Restored:
+                Interlocked.Increment(ref _resetsRestored);
+                break;
+            default:
+                Interlocked.Increment(ref _resetsFull);
+                break;
+        }
+
+        Interlocked.Add(ref _isolationTicks, result.Elapsed.Ticks);
+    }
+
+    internal void CountApiCallsOf(IBranchProvider provider) => _apiCalls = () => provider.ApiCalls;
+
+    internal void RecordBranchCreated() => Interlocked.Increment(ref _branchesCreated);
+
+    internal void RecordBranchDeleted() => Interlocked.Increment(ref _branchesDeleted);
+
+    /// <summary>The statistics as a JSON object (snake_case keys).</summary>
+    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["provider"] = Provider,
+        ["branches_created"] = BranchesCreated,
+        ["branches_deleted"] = BranchesDeleted,
+        ["migrations_applied"] = MigrationsApplied,
+        ["migrations_reused"] = MigrationsReused,
+        ["setup_ms"] = Math.Round(SetupTime.TotalMilliseconds, 1),
+        ["resets_clean"] = ResetsClean,
+        ["resets_restored"] = ResetsRestored,
+        ["resets_full"] = ResetsFull,
+        ["isolation_ms"] = Math.Round(IsolationTime.TotalMilliseconds, 1),
+        ["api_calls"] = ApiCalls,
+        ["tests_by_level"] = _testsByLevel.ToDictionary(p => p.Key.ToString(), p => p.Value),
+    }, new JsonSerializerOptions { WriteIndented = true });
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Neon.Testing.Engine;
+
+namespace Neon.Testing.Hosting;
+
+/// <summary>The end-of-session summary: a few lines for the console and the same numbers as JSON.</summary>
+internal static class RunSummary
+{
+    /// <summary>File name of the JSON summary, written under the test results directory.</summary>
+    public const string FileName = "neon-testing-summary.json";
+
+    public static string ToText(NeonTestRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var stats = run.Session.Statistics;
+        var levels = string.Join(", ", stats.TestsByLevel.OrderBy(l => l.Key).Select(l => $"{l.Key} {l.Value}"));
+        var resetsPerformed = Number(stats.ResetsRestored) + Number(stats.ResetsFull);
+        var builder = new StringBuilder();
+        builder.Append(CultureInfo.InvariantCulture, $"Neon.Testing: {run.Session.ProviderName} provider; branches created {Number(stats.BranchesCreated)}, deleted {Number(stats.BranchesDeleted)}");
+        builder.Append(run.Options.KeepBranches ? " (kept: NeonKeepBranches)" : "").AppendLine();
+        builder.Append(CultureInfo.InvariantCulture, $"  migrations {(run.Session.MigrationsReused ? "reused" : $"ran ({Number(stats.MigrationsApplied)})")}; session start {run.Startup.TotalMilliseconds:0} ms").AppendLine();
+        builder.Append(CultureInfo.InvariantCulture, $"  tests by level: {(levels.Length == 0 ? "none" : levels)}").AppendLine();
+        builder.Append(CultureInfo.InvariantCulture, $"  resets: {resetsPerformed} performed ({Number(stats.ResetsRestored)} restored, {Number(stats.ResetsFull)} full), {Number(stats.ResetsClean)} skipped clean");
+        var tests = stats.TestsByLevel.Values.Sum();
+        var perTest = tests == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({run.BracketTime.TotalMilliseconds / tests:0.0} ms per test)");
+        builder.Append(CultureInfo.InvariantCulture, $"; isolating took {run.BracketTime.TotalMilliseconds:0} ms{perTest}; API calls {Number(stats.ApiCalls)}");
+        if (run.ConcurrentIsolated > 0 || run.SharingViolations > 0)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  concurrent isolated tests: {run.ConcurrentIsolated} on {run.IsolatedBranches} branches; tests failed for sharing a branch: {run.SharingViolations}");
+        }
+
+        return builder.ToString();
+    }
+
+    public static string ToJson(NeonTestRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var stats = run.Session.Statistics;
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("host", run.Host);
+            json.WriteString("provider", run.Session.ProviderName);
+            json.WriteBoolean("keepBranches", run.Options.KeepBranches);
+            json.WriteString("defaultIsolation", run.DefaultLevel.ToString());
+            json.WriteNumber("branchesCreated", Number(stats.BranchesCreated));
+            json.WriteNumber("branchesDeleted", Number(stats.BranchesDeleted));
+            json.WriteBoolean("migrationsReused", run.Session.MigrationsReused);
+            json.WriteNumber("migrationsRan", Number(stats.MigrationsApplied));
+            json.WriteStartObject("testsByLevel");
+            foreach (var (level, count) in stats.TestsByLevel.OrderBy(l => l.Key))
+            {
+                json.WriteNumber(level.ToString(), count);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("resets");
+            json.WriteNumber("performed", Number(stats.ResetsRestored) + Number(stats.ResetsFull));
+            json.WriteNumber("restored", Number(stats.ResetsRestored));
+            json.WriteNumber("full", Number(stats.ResetsFull));
+            json.WriteNumber("skippedClean", Number(stats.ResetsClean));
+            json.WriteEndObject();
+            json.WriteNumber("sessionStartMs", Math.Round(run.Startup.TotalMilliseconds, 1));
+            json.WriteNumber("isolationMs", Math.Round(run.BracketTime.TotalMilliseconds, 1));
+            json.WriteNumber("resetMs", Math.Round(stats.IsolationTime.TotalMilliseconds, 1));
+            json.WriteNumber("apiCalls", Number(stats.ApiCalls));
+            json.WriteNumber("isolatedBranches", run.IsolatedBranches);
+            json.WriteNumber("concurrentIsolatedTests", run.ConcurrentIsolated);
+            json.WriteNumber("sharingViolations", run.SharingViolations);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Writes the JSON summary into <paramref name="directory"/>; returns its path.</summary>
+    public static string WriteJson(NeonTestRun run, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, FileName);
+        File.WriteAllText(path, ToJson(run));
+        return path;
+    }
+
+    // The core's counters may be int or long; the summary does not care which.
+    private static long Number<T>(T value)
+        where T : IConvertible => value.ToInt64(CultureInfo.InvariantCulture);
+}

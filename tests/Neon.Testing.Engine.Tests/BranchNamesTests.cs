@@ -1,0 +1,43 @@
+namespace Neon.Testing.Engine.Tests;
+
+[TestClass]
+public sealed class BranchNamesTests
+{
+    [TestMethod]
+    [DataRow("main", "main")]
+    [DataRow("Feature/Login_Page", "feature-login_p")]
+    [DataRow("dependabot/nuget/Npgsql-10.0.0", "dependabot-nuge")]
+    [DataRow("///", "local")]
+    [DataRow("", "local")]
+    [DataRow("émoji✨branch", "moji-branch")]
+    public void Sanitize_KeepsLowercaseLettersDigitsUnderscoreAndDash_CutTo15(string input, string expected)
+    {
+        var sanitized = BranchNames.Sanitize(input);
+
+        Assert.AreEqual(expected, sanitized);
+        Assert.IsLessThanOrEqualTo(15, sanitized.Length);
+    }
+
+    [TestMethod]
+    public void SessionNames_CarryPrefixGitBranchSessionAndRole()
+    {
+        var name = BranchNames.ForSession("Feature/X", "0a1b2c3d", "isolated-2");
+
+        Assert.AreEqual("neon-testing/feature-x-0a1b2c3d-isolated-2", name);
+        Assert.IsTrue(BranchNames.IsOurs(name));
+        Assert.IsFalse(BranchNames.IsOurs("main"));
+    }
+
+    [TestMethod]
+    public void DetectGitBranch_PrefersCiVariables_ThenReadsHead()
+    {
+        var repo = Directory.CreateTempSubdirectory().FullName;
+        Directory.CreateDirectory(Path.Combine(repo, ".git"));
+        File.WriteAllText(Path.Combine(repo, ".git", "HEAD"), "ref: refs/heads/topic/abc\n");
+        var nested = Directory.CreateDirectory(Path.Combine(repo, "tests", "x")).FullName;
+
+        Assert.AreEqual("topic/abc", BranchNames.DetectGitBranch(nested, _ => null));
+        Assert.AreEqual("pr-branch", BranchNames.DetectGitBranch(nested, v => v == "GITHUB_HEAD_REF" ? "pr-branch" : null));
+        Directory.Delete(repo, recursive: true);
+    }
+}

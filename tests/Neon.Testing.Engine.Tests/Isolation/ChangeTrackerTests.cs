@@ -1,0 +1,560 @@
+using Neon.Testing.Engine.Isolation;
+using Npgsql;
+
+namespace Neon.Testing.Engine.Tests.Isolation;
+
+/// <summary>
+/// Reset behaviour against the real cluster, each test both as the superuser (replication-role restore, event triggers)
+/// and as a database owner that is not a superuser, like Neon's neondb_owner (foreign-key-safe restore, catalog fingerprint).
+/// </summary>
+[TestClass]
+public sealed class ChangeTrackerTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    private CancellationToken Token => TestContext.CancellationToken;
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Install_ReportsTheModeTheRoleAllows(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+
+        Assert.IsTrue(db.Installation.IsInstalled);
+        Assert.IsTrue(db.Installation.SupportsTargetedReset, string.Join("; ", db.Installation.UntrackedTables));
+        Assert.AreEqual(6, db.Installation.TrackedTables);
+        Assert.AreEqual(3, db.Installation.SeededTables);
+        Assert.AreEqual(4, db.Installation.Sequences);
+        Assert.AreEqual(asOwner ? RestoreMode.ForeignKeyOrder : RestoreMode.ReplicationRole, db.Installation.RestoreMode);
+        Assert.AreEqual(asOwner ? SchemaChangeDetection.CatalogFingerprint : SchemaChangeDetection.EventTrigger, db.Installation.SchemaChangeDetection);
+
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        Assert.AreEqual(db.Installation.RestoreMode, tracker.RestoreMode);
+        Assert.AreEqual(db.Installation.SchemaChangeDetection, tracker.SchemaChangeDetection);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Install_IsIdempotent_AndRebuildsWhenTheSchemaMovedOn(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        var template = db.ConnectionFor(db.TemplateName, pooling: false);
+
+        var again = await ChangeTracking.InstallAsync(template, cancellationToken: Token);
+        Assert.IsTrue(again.Reused);
+        Assert.AreEqual(db.Installation.TrackedTables, again.TrackedTables);
+
+        await using (var connection = new NpgsqlConnection(template))
+        {
+            await connection.OpenAsync(Token);
+            await using var command = new NpgsqlCommand("CREATE TABLE app.extra (id int PRIMARY KEY); INSERT INTO app.extra VALUES (1);", connection);
+            await command.ExecuteNonQueryAsync(Token);
+        }
+
+        var rebuilt = await ChangeTracking.InstallAsync(template, cancellationToken: Token);
+        Assert.IsFalse(rebuilt.Reused);
+        Assert.AreEqual(7, rebuilt.TrackedTables);
+        Assert.AreEqual(4, rebuilt.SeededTables);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_IsClean_WhenTheTestOnlyRead(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        Assert.AreEqual(2L, await db.ScalarAsync<long>("SELECT count(*) FROM app.customer", Token));
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Clean, result.Kind, result.Reason);
+        Assert.IsEmpty(result.Tables);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+        Assert.AreEqual(0, db.FullResets);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RemovesInsertedRows_AndRewindsTheirSequences(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+        const string Write = """
+            INSERT INTO app.customer (name, country, referrer) VALUES ('Cy', 'DE', 1) RETURNING id;
+            """;
+
+        var firstId = await db.ScalarAsync<long>(Write, Token);
+        await db.ExecuteAsync($"INSERT INTO app.orders (customer_id, total) VALUES ({firstId}, 10), (1, 5); INSERT INTO app.order_line VALUES (1, 'x', 2);", Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        CollectionAssert.IsSubsetOf(new[] { "app.customer", "app.orders", "app.order_line", "app.audit" }, result.Tables.ToArray());
+        CollectionAssert.Contains(result.Sequences.ToArray(), "app.customer_id_seq");
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+        Assert.AreEqual(firstId, await db.ScalarAsync<long>(Write, Token), "the identity sequence was not rewound");
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RestoresSeedRows_WhenTheTestDeletedOrUpdatedThem(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        await db.ExecuteAsync("""
+            UPDATE app.country SET name = 'Nederland' WHERE code = 'NL';
+            DELETE FROM app.country WHERE code = 'DE';
+            INSERT INTO app.country VALUES ('BE', 'Belgium');
+            UPDATE app.customer SET name = 'Bobby', country = 'BE' WHERE name = 'Bob';
+            DELETE FROM app.tag WHERE label = 'b';
+            UPDATE app.tag SET weight = 9 WHERE label = 'a';
+            INSERT INTO app.tag VALUES ('c', 3);
+            """, Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+
+        // Twice, so the identities recorded by the first restore are the ones the second one relies on.
+        await db.ExecuteAsync("DELETE FROM app.tag; UPDATE app.country SET name = upper(name);", Token);
+        Assert.AreEqual(ResetKind.Restored, (await tracker.ResetAsync(Token)).Kind);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RestoresTables_WhateverTheForeignKeyOrder(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        // Bob is re-pointed at a new customer, Ada (whom Bob referenced) is deleted with her orders (cascade), the new
+        // customer gets orders and lines: restoring needs Ada back before Bob points at her, and Cy gone after.
+        await db.ExecuteAsync("""
+            INSERT INTO app.orders (customer_id, total) VALUES (1, 1);
+            INSERT INTO app.customer (name, country) VALUES ('Cy', 'NL');
+            UPDATE app.customer SET referrer = (SELECT id FROM app.customer WHERE name = 'Cy') WHERE name = 'Bob';
+            DELETE FROM app.customer WHERE name = 'Ada';
+            INSERT INTO app.customer (name) VALUES ('Ada');
+            INSERT INTO app.orders (customer_id, total) SELECT id, 42 FROM app.customer WHERE name = 'Cy';
+            INSERT INTO app.order_line SELECT id, 'sku', 1 FROM app.orders;
+            """, Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RestoresTruncatedTables(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        await db.ExecuteAsync("TRUNCATE app.tag; TRUNCATE app.country, app.customer CASCADE;", Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_TruncatesLargeEmptiedTables_WhenEveryReferencingTableGoesToo(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { TruncateThresholdBytes = 8192 }, Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        await db.ExecuteAsync("""
+            INSERT INTO app.orders (customer_id, total) SELECT 1 + g % 2, g FROM generate_series(1, 2000) g;
+            INSERT INTO app.order_line SELECT id, 'sku', 1 FROM app.orders;
+            """, Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RewindsSequences_MovedByARolledBackTransaction(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        await db.ExecuteAsync("BEGIN; INSERT INTO app.orders (customer_id, total) VALUES (1, 1); ROLLBACK;", Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        Assert.IsEmpty(result.Tables);
+        CollectionAssert.AreEquivalent(new[] { "app.orders_id_seq", "app.audit_id_seq" }, result.Sequences.ToArray());
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RewindsTheSequence_WhenAnInsertFailed(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        // The identity default takes a value before the unique name fails the statement.
+        await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsync("INSERT INTO app.customer (name) VALUES ('Ada')", Token));
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        CollectionAssert.AreEqual(new[] { "app.customer_id_seq" }, result.Sequences.ToArray());
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(true, false)]
+    [DataRow(false, true)]
+    public async Task Reset_RewindsSequencesDrawnWithoutWriting(bool asOwner, bool alwaysCheckSequences)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { AlwaysCheckSequences = alwaysCheckSequences }, Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        // A standalone sequence is read after every test.
+        Assert.AreEqual(100L, await db.ScalarAsync<long>("SELECT nextval('app.ticket_seq')", Token));
+        var result = await tracker.ResetAsync(Token);
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        CollectionAssert.AreEqual(new[] { "app.ticket_seq" }, result.Sequences.ToArray());
+        Assert.AreEqual(100L, await db.ScalarAsync<long>("SELECT nextval('app.ticket_seq')", Token));
+        await tracker.ResetAsync(Token);
+
+        // A table's sequence drawn by hand without writing that table is only seen when every sequence is read.
+        await db.ExecuteAsync("SELECT nextval('app.orders_id_seq'); INSERT INTO app.tag VALUES ('x', 0);", Token);
+        result = await tracker.ResetAsync(Token);
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        if (alwaysCheckSequences)
+        {
+            CollectionAssert.Contains(result.Sequences.ToArray(), "app.orders_id_seq");
+            AssertSame(baseline, await db.SnapshotAsync(Token));
+        }
+        else
+        {
+            CollectionAssert.DoesNotContain(result.Sequences.ToArray(), "app.orders_id_seq");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RewindsEverySequence_WhenAWriteDidNotCommit(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        // One committed write, one rolled back on another table: the rolled-back one leaves no mark but took a value.
+        await db.ExecuteAsync("INSERT INTO app.tag VALUES ('x', 0)", Token);
+        await db.ExecuteAsync("BEGIN; INSERT INTO app.orders (customer_id, total) VALUES (1, 1); ROLLBACK;", Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        CollectionAssert.Contains(result.Tables.ToArray(), "app.tag");
+        CollectionAssert.DoesNotContain(result.Tables.ToArray(), "app.orders");
+        CollectionAssert.Contains(result.Sequences.ToArray(), "app.orders_id_seq");
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_DoesNotFireUserTriggers(bool asOwner)
+    {
+        // The audit table is left out of tracking, so any row a trigger writes during the restore would stay.
+        // One trigger fires even under session_replication_role = replica.
+        var options = new ChangeTrackingOptions { ExcludedTables = ["app.audit"] };
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, options, "ALTER TABLE app.tag ENABLE ALWAYS TRIGGER tag_audit", Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+
+        await db.ExecuteAsync("""
+            INSERT INTO app.customer (name) VALUES ('Cy');
+            UPDATE app.customer SET name = 'Ada L.' WHERE name = 'Ada';
+            INSERT INTO app.orders (customer_id, total) VALUES (1, 3);
+            DELETE FROM app.tag WHERE label = 'b';
+            """, Token);
+        var audited = await db.ScalarAsync<long>("SELECT count(*) FROM app.audit", Token);
+        Assert.AreEqual(4L, audited);
+
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        Assert.AreEqual(audited, await db.ScalarAsync<long>("SELECT count(*) FROM app.audit", Token), "a user trigger fired during the restore");
+        Assert.AreEqual("A", await db.ScalarAsync<string>("SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'tag_audit'", Token), "trigger state was not put back");
+        Assert.AreEqual("O", await db.ScalarAsync<string>("SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'customer_audit'", Token));
+
+        // The triggers still work for the next test, and the restore's own trigger juggling is not a schema change.
+        await db.ExecuteAsync("INSERT INTO app.customer (name) VALUES ('Dee')", Token);
+        Assert.AreEqual(audited + 1, await db.ScalarAsync<long>("SELECT count(*) FROM app.audit", Token));
+        Assert.AreEqual(ResetKind.Restored, (await tracker.ResetAsync(Token)).Kind);
+    }
+
+    [TestMethod]
+    [DataRow(false, "CREATE TABLE app.extra (id int)")]
+    [DataRow(true, "CREATE TABLE app.extra (id int)")]
+    [DataRow(false, "ALTER TABLE app.tag ADD COLUMN extra int")]
+    [DataRow(true, "ALTER TABLE app.tag ADD COLUMN extra int")]
+    [DataRow(false, "ALTER TABLE app.tag DROP COLUMN weight")]
+    [DataRow(true, "ALTER TABLE app.tag DROP COLUMN weight")]
+    [DataRow(true, "ALTER TABLE app.country ALTER COLUMN name DROP NOT NULL")]
+    [DataRow(false, "CREATE INDEX ON app.tag (label)")]
+    [DataRow(true, "CREATE INDEX ON app.tag (label)")]
+    [DataRow(false, "DROP TABLE app.order_line")]
+    [DataRow(true, "DROP TABLE app.order_line")]
+    [DataRow(false, "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1'")]
+    [DataRow(true, "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1'")]
+    [DataRow(true, "ALTER TABLE app.tag RENAME TO labels")]
+    [DataRow(true, "DROP SEQUENCE app.audit_id_seq CASCADE")]
+    public async Task Reset_IsFull_WhenTheTestChangedTheSchema(bool asOwner, string ddl)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        await db.ExecuteAsync(ddl, Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Full, result.Kind);
+        StringAssert.Contains(result.Reason, "schema");
+        Assert.AreEqual(1, db.FullResets);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+
+        // Attached again to the fresh clone: the next test is tracked as usual.
+        await db.ExecuteAsync("INSERT INTO app.tag VALUES ('z', 26)", Token);
+        Assert.AreEqual(ResetKind.Restored, (await tracker.ResetAsync(Token)).Kind);
+        Assert.AreEqual(ResetKind.Clean, (await tracker.ResetAsync(Token)).Kind);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_IgnoresTemporaryTablesAndMaintenance(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+
+        await db.ExecuteAsync("""
+            CREATE TEMP TABLE scratch (id int PRIMARY KEY);
+            INSERT INTO scratch VALUES (1);
+            DROP TABLE scratch;
+            ANALYZE app.tag;
+            """, Token);
+        await db.ExecuteAsync("VACUUM app.tag", Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Clean, result.Kind, result.Reason);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_TerminatesALeakedConnectionHoldingLocks_AndClearsThePools(bool asOwner)
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { LockTimeout = TimeSpan.FromMilliseconds(500) }, Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        // Code under test leaks a pooled connection inside a transaction that wrote and locked a table, and returns another to the pool.
+        var leaked = new NpgsqlConnection(db.ConnectionString);
+        await leaked.OpenAsync(Token);
+        await using (var command = new NpgsqlCommand("BEGIN; INSERT INTO app.customer (name) VALUES ('Leak'); LOCK TABLE app.tag IN ACCESS EXCLUSIVE MODE;", leaked))
+        {
+            await command.ExecuteNonQueryAsync(Token);
+        }
+
+        await using (var pooled = new NpgsqlConnection(db.ConnectionString))
+        {
+            await pooled.OpenAsync(Token);
+            await using var command = new NpgsqlCommand("INSERT INTO app.tag VALUES ('p', 1)", pooled);
+            await Assert.ThrowsAsync<PostgresException>(() => WithLockTimeout(pooled, command));
+        }
+
+        await db.ExecuteAsync("UPDATE app.country SET name = 'X'", Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreNotEqual(ResetKind.Full, result.Kind, result.Reason);
+        StringAssert.Contains(result.Reason, "terminated");
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+        await Assert.ThrowsAsync<NpgsqlException>(async () =>
+        {
+            await using var command = new NpgsqlCommand("SELECT 1", leaked);
+            await command.ExecuteScalarAsync(Token);
+        });
+
+        // The pool was cleared: the next test's pooled connection works on its first command.
+        await using (var next = new NpgsqlConnection(db.ConnectionString))
+        {
+            await next.OpenAsync(Token);
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM app.tag", next);
+            Assert.AreEqual(3L, await command.ExecuteScalarAsync(Token));
+        }
+
+        await leaked.DisposeAsync();
+    }
+
+    [TestMethod]
+    public async Task Reset_IsFull_WhenALockHolderCannotBeTerminated()
+    {
+        // A superuser session the owner may not signal holds a lock the restore needs: bounded wait, then a full reset.
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: true, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { LockTimeout = TimeSpan.FromMilliseconds(300) }, Token);
+        await db.ExecuteAsync("INSERT INTO app.tag VALUES ('z', 1)", Token);
+
+        await using var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db.AdminConnectionString) { Pooling = false }.ConnectionString);
+        await holder.OpenAsync(Token);
+        await using (var command = new NpgsqlCommand("BEGIN; LOCK TABLE app.tag IN ACCESS EXCLUSIVE MODE;", holder))
+        {
+            await command.ExecuteNonQueryAsync(Token);
+        }
+
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Full, result.Kind);
+        StringAssert.Contains(result.Reason, "lock");
+        Assert.AreEqual(1, db.FullResets);
+    }
+
+    [TestMethod]
+    public async Task Reset_IsFull_ForATableTheOwnerCannotTrack()
+    {
+        // A table owned by another role: the owner can neither put a trigger on it nor read it, so it cannot be tracked.
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: true, adminSetupSql: "CREATE TABLE app.foreign_owned (id int); INSERT INTO app.foreign_owned VALUES (1);", cancellationToken: Token);
+
+        Assert.IsTrue(db.Installation.IsInstalled);
+        Assert.IsFalse(db.Installation.SupportsTargetedReset);
+        Assert.HasCount(1, db.Installation.UntrackedTables);
+        StringAssert.Contains(db.Installation.UntrackedTables[0], "app.foreign_owned");
+
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Full, result.Kind);
+        StringAssert.Contains(result.Reason, "app.foreign_owned");
+    }
+
+    [TestMethod]
+    public async Task Install_SaysWhy_WhenTheRoleMayNotCreateItsSchema()
+    {
+        // The database belongs to the superuser; a role that may only connect and write cannot install anything.
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: false, cancellationToken: Token);
+        var writer = await db.CreateRoleAsync("writer", Token);
+        await db.AdminAsync(db.TemplateName, $"REVOKE CREATE ON DATABASE \"{db.TemplateName}\" FROM PUBLIC; GRANT USAGE ON SCHEMA app TO \"{writer}\"; GRANT ALL ON ALL TABLES IN SCHEMA app TO \"{writer}\"; DROP SCHEMA neon_testing CASCADE;", Token);
+
+        var installation = await ChangeTracking.InstallAsync(db.ConnectionFor(db.TemplateName, pooling: false, writer), cancellationToken: Token);
+
+        Assert.IsFalse(installation.IsInstalled);
+        Assert.IsFalse(installation.SupportsTargetedReset);
+        StringAssert.Contains(installation.Reason, "CREATE");
+        await using var template = new NpgsqlConnection(db.ConnectionFor(db.TemplateName, pooling: false, writer));
+        await template.OpenAsync(Token);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_namespace WHERE nspname = 'neon_testing'", template);
+        Assert.AreEqual(0L, await count.ExecuteScalarAsync(Token), "nothing may be left behind");
+    }
+
+    [TestMethod]
+    public async Task Install_DoesNotTakeABaselineThatRowSecurityFiltered()
+    {
+        // The owner is subject to a forced policy that hides rows: a copy would be incomplete, so the table is reported instead.
+        const string Schema = ShopSchema.Sql + """
+
+            ALTER TABLE app.tag ENABLE ROW LEVEL SECURITY;
+            ALTER TABLE app.tag FORCE ROW LEVEL SECURITY;
+            CREATE POLICY only_a ON app.tag USING (label = 'a');
+            """;
+        await using var db = await IsolationDatabase.CreateAsync(Schema, asOwner: true, cancellationToken: Token);
+
+        Assert.IsFalse(db.Installation.SupportsTargetedReset);
+        Assert.HasCount(1, db.Installation.UntrackedTables);
+        StringAssert.Contains(db.Installation.UntrackedTables[0], "app.tag");
+    }
+
+    [TestMethod]
+    public async Task Reset_IsFull_WhenTrackingIsNotInstalled()
+    {
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: false, cancellationToken: Token);
+        await ChangeTracking.UninstallAsync(db.ConnectionFor(db.TemplateName, pooling: false), Token);
+        await db.FullResetAsync(Token);
+        Assert.AreEqual(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_trigger WHERE tgname = 'neon_testing_track'", Token));
+
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Full, result.Kind);
+        StringAssert.Contains(result.Reason, "not installed");
+        Assert.AreEqual(RestoreMode.Unavailable, tracker.RestoreMode);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Reset_RestoresPartitionedAndInheritedTables(bool asOwner)
+    {
+        const string Schema = """
+            CREATE SCHEMA app;
+            CREATE TABLE app.measure (day date NOT NULL, value int NOT NULL, PRIMARY KEY (day, value)) PARTITION BY RANGE (day);
+            CREATE TABLE app.measure_2024 PARTITION OF app.measure FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+            CREATE TABLE app.measure_2025 PARTITION OF app.measure FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            INSERT INTO app.measure VALUES ('2024-05-01', 1), ('2025-05-01', 2);
+            CREATE TABLE app.animal (name text);
+            CREATE TABLE app.dog (barks boolean) INHERITS (app.animal);
+            INSERT INTO app.animal VALUES ('generic');
+            INSERT INTO app.dog VALUES ('rex', true);
+            """;
+        await using var db = await IsolationDatabase.CreateAsync(Schema, asOwner, cancellationToken: Token);
+        Assert.AreEqual(3, db.Installation.TrackedTables, string.Join("; ", db.Installation.UntrackedTables));
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        await db.ExecuteAsync("""
+            INSERT INTO app.measure_2025 VALUES ('2025-06-01', 3);
+            UPDATE app.measure SET day = '2025-02-02' WHERE value = 1;
+            DELETE FROM app.animal WHERE name = 'rex';
+            UPDATE app.animal SET name = 'thing';
+            """, Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    private static async Task WithLockTimeout(NpgsqlConnection connection, NpgsqlCommand command)
+    {
+        await using (var timeout = new NpgsqlCommand("SET lock_timeout = '200ms'", connection))
+        {
+            await timeout.ExecuteNonQueryAsync();
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    internal static void AssertSame(DatabaseSnapshot expected, DatabaseSnapshot actual)
+    {
+        var differences = actual.DifferencesFrom(expected);
+        Assert.IsEmpty(differences, string.Join(Environment.NewLine, differences));
+    }
+}

@@ -1,0 +1,246 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Neon.Testing.Engine.Providers.Local;
+using Neon.Testing.Engine.Migrations;
+using Npgsql;
+
+namespace Neon.Testing.Engine.Tests;
+
+[TestClass]
+public sealed class TestDatabaseSessionTests
+{
+    private string _migrations = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateMigrationFolder()
+    {
+        // A unique folder per test: its content is part of the fingerprint, so templates never leak between tests.
+        _migrations = Directory.CreateTempSubdirectory("neon-migrations-").FullName;
+        File.WriteAllText(Path.Combine(_migrations, "001_schema.sql"), $"""
+            -- test {Guid.NewGuid()}
+            CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL);
+            CREATE TABLE migration_runs (ran_at timestamptz NOT NULL DEFAULT clock_timestamp(), backend int NOT NULL DEFAULT pg_backend_pid());
+            """);
+        File.WriteAllText(Path.Combine(_migrations, "002_seed.sql"), """
+            INSERT INTO customers (name) VALUES ('seed-1'), ('seed-2');
+            INSERT INTO migration_runs DEFAULT VALUES;
+            """);
+    }
+
+    [TestCleanup]
+    public void RemoveMigrationFolder() => Directory.Delete(_migrations, recursive: true);
+
+    private NeonTestingOptions Options(Action<Dictionary<string, string?>>? configure = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [NeonSettings.Provider] = "Local",
+            [NeonSettings.Migrations] = _migrations,
+            [NeonSettings.LocalDataDirectory] = TestPostgres.RootDirectory,
+        };
+        configure?.Invoke(settings);
+        return NeonTestingOptions.Parse(settings);
+    }
+
+    private async Task DeleteTemplateAsync(string? templateName)
+    {
+        if (templateName is null)
+        {
+            return;
+        }
+
+        await using var provider = await LocalBranchProvider.CreateAsync(Options(), NullLogger.Instance, TestContext.CancellationToken);
+        if (await provider.FindBranchAsync(templateName, TestContext.CancellationToken) is { } template)
+        {
+            await provider.DeleteBranchAsync(template, TestContext.CancellationToken);
+        }
+    }
+
+    [TestMethod]
+    public async Task Session_OffersIsolatedSharedAndReadOnlyBranches_AndDeletesThemAtTheEnd()
+    {
+        var before = await Database.OurDatabasesAsync(TestContext.CancellationToken);
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            template = session.TemplateName;
+            Assert.AreEqual(2, session.Statistics.MigrationsApplied);
+
+            await using (var isolated = await session.AcquireIsolatedBranchAsync(TestContext.CancellationToken))
+            {
+                Assert.AreEqual(2L, await Database.ScalarAsync<long>(isolated.ConnectionString, "SELECT count(*) FROM customers", TestContext.CancellationToken), "seed rows");
+                await Database.ExecuteAsync(isolated.ConnectionString, "INSERT INTO customers (name) VALUES ('written by a test')", TestContext.CancellationToken);
+                await isolated.ResetAsync(TestContext.CancellationToken);
+                Assert.AreEqual(2L, await Database.ScalarAsync<long>(isolated.ConnectionString, "SELECT count(*) FROM customers", TestContext.CancellationToken), "after reset");
+            }
+
+            var shared = await session.GetSharedConnectionStringAsync(TestContext.CancellationToken);
+            await Database.ExecuteAsync(shared, "INSERT INTO customers (name) VALUES ('kept')", TestContext.CancellationToken);
+            Assert.AreEqual(3L, await Database.ScalarAsync<long>(await session.GetSharedConnectionStringAsync(TestContext.CancellationToken), "SELECT count(*) FROM customers", TestContext.CancellationToken));
+
+            var readOnly = await session.GetReadOnlyConnectionStringAsync(TestContext.CancellationToken);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(readOnly, "SELECT count(*) FROM customers", TestContext.CancellationToken));
+            await Assert.ThrowsExactlyAsync<PostgresException>(() => Database.ExecuteAsync(readOnly, "DELETE FROM customers", TestContext.CancellationToken));
+
+            var during = await Database.OurDatabasesAsync(TestContext.CancellationToken);
+            Assert.IsTrue(during.Any(name => name.Contains(session.SessionId, StringComparison.Ordinal) && name.EndsWith("-isolated-1", StringComparison.Ordinal)));
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        var after = await Database.OurDatabasesAsync(TestContext.CancellationToken);
+        after.ExceptWith(before);
+        after.Remove(template!);
+        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
+    public async Task SecondSession_WithTheSameMigrations_ReusesTheTemplate_WithoutMigrating()
+    {
+        DateTime firstRun;
+        string? template;
+        await using (var first = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            template = first.TemplateName;
+            Assert.IsFalse(first.MigrationsReused);
+            await using var lease = await first.AcquireIsolatedBranchAsync(TestContext.CancellationToken);
+            firstRun = await Database.ScalarAsync<DateTime>(lease.ConnectionString, "SELECT ran_at FROM migration_runs", TestContext.CancellationToken);
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        try
+        {
+            await using var second = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken);
+            await using var lease = await second.AcquireIsolatedBranchAsync(TestContext.CancellationToken);
+
+            Assert.IsTrue(second.MigrationsReused);
+            Assert.AreEqual(0, second.Statistics.MigrationsApplied);
+            // The migration stamps the time it ran: the second session sees the first run's stamp.
+            Assert.AreEqual(firstRun, await Database.ScalarAsync<DateTime>(lease.ConnectionString, "SELECT ran_at FROM migration_runs", TestContext.CancellationToken));
+            Assert.AreEqual(1L, await Database.ScalarAsync<long>(lease.ConnectionString, "SELECT count(*) FROM migration_runs", TestContext.CancellationToken));
+            NpgsqlConnection.ClearAllPools();
+        }
+        finally
+        {
+            await DeleteTemplateAsync(template);
+        }
+    }
+
+    [TestMethod]
+    public async Task ChangedMigrations_BuildANewTemplate_AndCacheExpiryZeroAlwaysMigrates()
+    {
+        string? first;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            first = session.TemplateName;
+        }
+
+        File.AppendAllText(Path.Combine(_migrations, "002_seed.sql"), "\nINSERT INTO customers (name) VALUES ('seed-3');\n");
+        try
+        {
+            await using (var changed = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken))
+            {
+                Assert.IsFalse(changed.MigrationsReused);
+                Assert.AreNotEqual(first, changed.TemplateName);
+                await DeleteTemplateAsync(changed.TemplateName);
+            }
+
+            await using var uncached = await TestDatabaseSession.StartAsync(Options(s => s[NeonSettings.MigrationCacheExpiry] = "0"), NullLogger.Instance, TestContext.CancellationToken);
+            Assert.IsFalse(uncached.MigrationsReused);
+            Assert.IsNull(uncached.TemplateName);
+            Assert.AreEqual(2, uncached.Statistics.MigrationsApplied);
+        }
+        finally
+        {
+            await DeleteTemplateAsync(first);
+        }
+    }
+
+    [TestMethod]
+    public async Task TwoSessionsStartingAtOnce_MigrateOnce_WithDistinctBranchNames()
+    {
+        var sessions = await Task.WhenAll(
+            TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken),
+            TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken));
+        try
+        {
+            Assert.AreEqual(1, sessions.Count(s => !s.MigrationsReused), "exactly one session migrates");
+            Assert.AreEqual(sessions[0].TemplateName, sessions[1].TemplateName);
+            Assert.AreNotEqual(sessions[0].MigrationBranch.Name, sessions[1].MigrationBranch.Name);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await sessions[0].DisposeAsync();
+            await sessions[1].DisposeAsync();
+            await DeleteTemplateAsync(sessions[0].TemplateName);
+        }
+    }
+
+    [TestMethod]
+    public async Task FailingMigration_StopsTheSession_WithTheMigrationsOwnError_AndLeavesNothing()
+    {
+        File.WriteAllText(Path.Combine(_migrations, "003_broken.sql"), "SELECT 1;\nINSERT INTO no_such_table VALUES (1);\n");
+        var before = await Database.OurDatabasesAsync(TestContext.CancellationToken);
+
+        var error = await Assert.ThrowsExactlyAsync<MigrationFailedException>(() => TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken));
+
+        Assert.AreEqual("003_broken.sql", error.Migration);
+        StringAssert.Contains(error.Message, "no_such_table");
+        StringAssert.Contains(error.Message, "line 2");
+        var after = await Database.OurDatabasesAsync(TestContext.CancellationToken);
+        CollectionAssert.AreEquivalent(before.ToList(), after.ToList());
+    }
+
+    [TestMethod]
+    public async Task MigrationCommand_ReceivesTheConnectionStringInTheConfiguredVariable()
+    {
+        var before = await Database.OurDatabasesAsync(TestContext.CancellationToken);
+        var options = Options(s =>
+        {
+            s[NeonSettings.Migrations] = null;
+            s[NeonSettings.EnvVar] = "MY_DB";
+            s[NeonSettings.MigrationCommand] = "test -n \"$MY_DB\" && echo \"$MY_DB\" > /dev/null && exit 0";
+        });
+        await using (var session = await TestDatabaseSession.StartAsync(options, NullLogger.Instance, TestContext.CancellationToken))
+        {
+            Assert.AreEqual(1, session.Statistics.MigrationsApplied);
+            Assert.IsNull(session.TemplateName, "a command's inputs are unknown, so it is not cached");
+        }
+
+        var failing = Options(s =>
+        {
+            s[NeonSettings.Migrations] = null;
+            s[NeonSettings.MigrationCommand] = "echo \"connecting to $DATABASE_URL\"; echo boom >&2; exit 3";
+        });
+        var error = await Assert.ThrowsExactlyAsync<MigrationFailedException>(() => TestDatabaseSession.StartAsync(failing, NullLogger.Instance, TestContext.CancellationToken));
+        StringAssert.Contains(error.Message, "exited with code 3");
+        StringAssert.Contains(error.Message, "boom");
+        Assert.DoesNotContain("Password", error.Message, "the connection string is redacted from the output");
+        var after = await Database.OurDatabasesAsync(TestContext.CancellationToken);
+        CollectionAssert.AreEquivalent(before.ToList(), after.ToList());
+    }
+
+    [TestMethod]
+    public async Task KeepBranches_LeavesTheBranchesForDebugging()
+    {
+        string migration;
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(s => s[NeonSettings.KeepBranches] = "true"), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            migration = session.MigrationBranch.Name;
+            template = session.TemplateName;
+            await using var lease = await session.AcquireIsolatedBranchAsync(TestContext.CancellationToken);
+        }
+
+        Assert.IsTrue(await Database.ExistsAsync(migration, TestContext.CancellationToken));
+        await using var provider = await LocalBranchProvider.CreateAsync(Options(), NullLogger.Instance, TestContext.CancellationToken);
+        foreach (var branch in (await provider.ListOurBranchesAsync(TestContext.CancellationToken)).Where(b => b.Name.StartsWith(migration[..^"migration".Length], StringComparison.Ordinal)))
+        {
+            await provider.DeleteBranchAsync(branch, TestContext.CancellationToken);
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+}

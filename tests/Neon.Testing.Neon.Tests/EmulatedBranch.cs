@@ -1,4 +1,0 @@
-namespace Neon.Testing.Neon.Tests;
-
-/// <summary>A branch as the emulator lists it over its HTTP API.</summary>
-internal sealed record EmulatedBranch(string Id, string Name, string? ParentId, bool IsDefault, DateTimeOffset? ExpiresAt);
