@@ -53,7 +53,7 @@ Console.WriteLine($"PostgreSQL {await cluster.ScalarAsync(plain, "SHOW server_ve
 Console.WriteLine($"Clone calibration: {await cluster.CalibrateCloneAsync(plain, token)} -> {cluster.CloneStrategy}.");
 
 await cluster.CreateAsync(tracked, plain, token);
-var installation = await ChangeTracking.InstallAsync(cluster.ConnectionString(tracked, pooling: false), new ChangeTrackingOptions { Schemas = ["app"] }, token);
+var installation = await TrackingInstaller.InstallAsync(cluster.ConnectionString(tracked, pooling: false), new TrackingScope { Schemas = ["app"] }, token);
 Console.WriteLine($"Tracking installed on the template: {installation.TrackedTables} tables, {installation.SeededTables} seeded, {installation.Sequences} sequences, {installation.RestoreMode}, {installation.SchemaChangeDetection}.");
 if (!installation.SupportsTargetedReset)
 {
@@ -74,7 +74,7 @@ await using (var connection = new Npgsql.NpgsqlConnection(cluster.RoleConnection
 }
 
 await cluster.CreateAsync(ownerTracked, ownerPlain, token, owner);
-var ownerInstallation = await ChangeTracking.InstallAsync(cluster.RoleConnectionString(ownerTracked, owner, pooling: false), new ChangeTrackingOptions { Schemas = ["app"] }, token);
+var ownerInstallation = await TrackingInstaller.InstallAsync(cluster.RoleConnectionString(ownerTracked, owner, pooling: false), new TrackingScope { Schemas = ["app"] }, token);
 Console.WriteLine($"Tracking installed as the owner: {ownerInstallation.TrackedTables} tables, {ownerInstallation.RestoreMode}, {ownerInstallation.SchemaChangeDetection}.");
 
 var ours = new OursStrategy(cluster, tracked);

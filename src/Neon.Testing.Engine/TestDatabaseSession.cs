@@ -262,7 +262,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private async Task CreateMigrationBranchAsync(CancellationToken cancellationToken)
     {
         var root = await _provider.GetRootBranchAsync(cancellationToken).ConfigureAwait(false);
-        var fingerprint = Options.MigrationCacheExpiry > TimeSpan.Zero ? MigrationFingerprint.Compute(Options, root, ChangeTracking.Version) : null;
+        var fingerprint = Options.MigrationCacheExpiry > TimeSpan.Zero ? MigrationFingerprint.Compute(Options, root, TrackingInstaller.Version) : null;
         if (fingerprint is null)
         {
             _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), root, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
@@ -365,7 +365,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
         var stopwatch = Stopwatch.StartNew();
         Statistics.MigrationsApplied = await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, cancellationToken).ConfigureAwait(false);
-        var tracking = await ChangeTracking.InstallAsync(endpoint.ConnectionString, options: null, cancellationToken).ConfigureAwait(false);
+        var tracking = await TrackingInstaller.InstallAsync(endpoint.ConnectionString, options: null, cancellationToken).ConfigureAwait(false);
         if (!tracking.SupportsTargetedReset)
         {
             _logger.LogWarning(

@@ -20,7 +20,7 @@ public sealed class SuiteApiCallTests
     private const long MaxCallsPerFullReset = 40;
 
     // Until the change-tracking reset lands, the interim tracker resets every test through the provider.
-    private static readonly bool InterimTracker = string.Equals(ChangeTracking.Version, "0", StringComparison.Ordinal);
+    private static readonly bool InterimTracker = string.Equals(TrackingInstaller.Version, "0", StringComparison.Ordinal);
 
     public TestContext TestContext { get; set; } = null!;
 

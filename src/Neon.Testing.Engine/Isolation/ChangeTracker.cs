@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Neon.Testing.Engine.Isolation;
 
@@ -16,18 +15,16 @@ namespace Neon.Testing.Engine.Isolation;
 public sealed class ChangeTracker : IAsyncDisposable
 {
     private const int MaxPasses = 3;
-    private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(5);
 
     private readonly string _connectionString;
     private readonly Func<CancellationToken, Task> _fullReset;
-    private readonly ChangeTrackerOptions _options;
+    private readonly RestoreOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
     private Task? _reattach;
     private NpgsqlConnection? _connection;
-    private NpgsqlCommand? _check;
-    private NpgsqlCommand? _quickCheck;
+    private ChangeCheck? _check;
     private TrackingModel? _model;
     private string? _fingerprint;
     private string? _alwaysFull;
@@ -47,7 +44,7 @@ public sealed class ChangeTracker : IAsyncDisposable
     private bool _warnedAlwaysFull;
     private bool _disposed;
 
-    private ChangeTracker(string connectionString, Func<CancellationToken, Task> fullReset, ChangeTrackerOptions options, ILogger logger)
+    private ChangeTracker(string connectionString, Func<CancellationToken, Task> fullReset, RestoreOptions options, ILogger logger)
     {
         _connectionString = TrackerConnection.Dedicated(connectionString, "neon-testing-tracker", autoPrepare: true);
         _fullReset = fullReset;
@@ -66,15 +63,15 @@ public sealed class ChangeTracker : IAsyncDisposable
     public SchemaChangeDetection SchemaChangeDetection { get; private set; }
 
     /// <summary>
-    /// Attaches to a database that carries change tracking (installed with <see cref="ChangeTracking.InstallAsync"/> on the
+    /// Attaches to a database that carries change tracking (installed with <see cref="TrackingInstaller.InstallAsync"/> on the
     /// branch it was cloned from) and keeps one unpooled connection open. <paramref name="fullReset"/> resets the whole
     /// branch (re-clone, or the provider's restore); the tracker calls it when a targeted restore is impossible.
     /// </summary>
     public static Task<ChangeTracker> AttachAsync(string connectionString, Func<CancellationToken, Task> fullReset, ILogger? logger = null, CancellationToken cancellationToken = default)
-        => AttachAsync(connectionString, fullReset, new ChangeTrackerOptions(), logger, cancellationToken);
+        => AttachAsync(connectionString, fullReset, new RestoreOptions(), logger, cancellationToken);
 
     /// <summary>Attaches with explicit <paramref name="options"/> (lock timeout, truncate threshold).</summary>
-    public static async Task<ChangeTracker> AttachAsync(string connectionString, Func<CancellationToken, Task> fullReset, ChangeTrackerOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static async Task<ChangeTracker> AttachAsync(string connectionString, Func<CancellationToken, Task> fullReset, RestoreOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fullReset);
         ArgumentNullException.ThrowIfNull(options);
@@ -169,12 +166,12 @@ public sealed class ChangeTracker : IAsyncDisposable
             CheckResult check;
             try
             {
-                check = await CheckAsync(cancellationToken).ConfigureAwait(false);
+                check = await _check!.RunAsync(_activity, _horizon, _lastWasDirty, cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && !lockRetried)
             {
                 lockRetried = true;
-                if (!await TerminateOthersAsync("the change check waited too long for a lock", notes, cancellationToken).ConfigureAwait(false))
+                if (!await BackendTerminator.TerminateOthersAsync(_connection, Database, _logger, "the change check waited too long for a lock", notes, cancellationToken).ConfigureAwait(false))
                 {
                     return await FullResetAsync(Join(notes, "connections holding locks could not be terminated"), LogLevel.Warning, stopwatch, cancellationToken).ConfigureAwait(false);
                 }
@@ -205,7 +202,7 @@ public sealed class ChangeTracker : IAsyncDisposable
             if (check.OpenTransactions.Count > 0)
             {
                 // A leaked connection's uncommitted writes are invisible to the check and its locks would block the next test.
-                if (!await TerminateOthersAsync($"{check.OpenTransactions.Count} connection(s) were left inside a transaction", notes, cancellationToken).ConfigureAwait(false))
+                if (!await BackendTerminator.TerminateOthersAsync(_connection, Database, _logger, $"{check.OpenTransactions.Count} connection(s) were left inside a transaction", notes, cancellationToken).ConfigureAwait(false))
                 {
                     return await FullResetAsync(Join(notes, "connections left inside a transaction could not be terminated"), LogLevel.Warning, stopwatch, cancellationToken).ConfigureAwait(false);
                 }
@@ -240,13 +237,13 @@ public sealed class ChangeTracker : IAsyncDisposable
             IReadOnlyCollection<uint> written;
             try
             {
-                written = await ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
+                written = await RestoreBatch.ExecuteAsync(_connection, plan, (activity, horizon) => (_lastRestoreActivity, _lastRestoreHorizon) = (activity, horizon), fingerprint => _fingerprint = fingerprint, cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected && !lockRetried)
             {
                 lockRetried = true;
-                await RollbackQuietlyAsync().ConfigureAwait(false);
-                if (!await TerminateOthersAsync($"the restore of {RestorePlan.Describe(plan.Tables)} waited too long for a lock ({e.SqlState})", notes, cancellationToken).ConfigureAwait(false))
+                await RestoreBatch.RollbackQuietlyAsync(_connection).ConfigureAwait(false);
+                if (!await BackendTerminator.TerminateOthersAsync(_connection, Database, _logger, $"the restore of {RestorePlan.Describe(plan.Tables)} waited too long for a lock ({e.SqlState})", notes, cancellationToken).ConfigureAwait(false))
                 {
                     return await FullResetAsync(Join(notes, "connections holding locks could not be terminated"), LogLevel.Warning, stopwatch, cancellationToken).ConfigureAwait(false);
                 }
@@ -257,14 +254,14 @@ public sealed class ChangeTracker : IAsyncDisposable
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && !rewrite)
             {
                 // Unique values swapped between rows cannot be updated back row by row.
-                await RollbackQuietlyAsync().ConfigureAwait(false);
+                await RestoreBatch.RollbackQuietlyAsync(_connection).ConfigureAwait(false);
                 rewrite = true;
                 pass--;
                 continue;
             }
             catch (PostgresException e)
             {
-                await RollbackQuietlyAsync().ConfigureAwait(false);
+                await RestoreBatch.RollbackQuietlyAsync(_connection).ConfigureAwait(false);
                 return await FullResetAsync(Join(notes, $"the targeted restore of {RestorePlan.Describe(plan.Tables)} failed ({e.SqlState}: {e.MessageText})"), LogLevel.Warning, stopwatch, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
@@ -309,154 +306,6 @@ public sealed class ChangeTracker : IAsyncDisposable
     }
 
     private static string Join(List<string> notes, string reason) => notes.Count == 0 ? reason : string.Join("; ", notes) + "; " + reason;
-
-    private async Task<CheckResult> CheckAsync(CancellationToken cancellationToken)
-    {
-        if (_quickCheck is not null && _activity >= 0 && !_lastWasDirty)
-        {
-            // Nothing wrote and no schema changed while the activity counter (and, without event triggers, the transaction
-            // horizon) stood still: one tiny statement suffices.
-            long activity;
-            long horizon;
-            await using (var quick = await _quickCheck.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                await quick.ReadAsync(cancellationToken).ConfigureAwait(false);
-                activity = quick.GetInt64(0);
-                horizon = quick.GetInt64(1);
-            }
-
-            if (activity == _activity && horizon == _horizon)
-            {
-                return new CheckResult { Activity = activity, Horizon = horizon };
-            }
-        }
-
-        var result = new CheckResult();
-        _check!.Parameters[1].Value = _activity;
-        await using var reader = await _check!.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            switch (reader.GetInt32(0))
-            {
-                case 0:
-                    result.Activity = reader.GetInt64(1);
-                    result.Horizon = reader.GetInt64(2);
-                    break;
-                case 1:
-                    result.Dirty[(uint)reader.GetInt64(1)] = reader.IsDBNull(2) ? null : reader.GetInt64(2);
-                    break;
-                case 2:
-                    result.MovedSequences.Add((uint)reader.GetInt64(1));
-                    break;
-                case 3:
-                    result.Ddl = result.Ddl is { } ddl ? (ddl.Count + 1, ddl.Tag) : (1, reader.GetString(3));
-                    break;
-                case 4:
-                    result.OpenTransactions.Add((int)reader.GetInt64(1));
-                    break;
-                case 5:
-                    result.Fingerprint = reader.GetString(3);
-                    break;
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>Runs the plan's batch; returns the tables the restore transaction wrote (from the trigger's transaction-local list).</summary>
-    private async Task<IReadOnlyCollection<uint>> ExecuteAsync(RestorePlan plan, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(_connection);
-        foreach (var command in plan.Commands)
-        {
-            batch.BatchCommands.Add(command);
-        }
-
-        var written = new HashSet<uint>();
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        do
-        {
-            if (reader.FieldCount == 0)
-            {
-                continue;
-            }
-
-            var column = reader.GetName(0);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (column == RestorePlan.MarkedColumn)
-                {
-                    foreach (var part in reader.GetString(0).Split(',', StringSplitOptions.RemoveEmptyEntries))
-                    {
-                        written.Add(uint.Parse(part, CultureInfo.InvariantCulture));
-                    }
-
-                    _lastRestoreActivity = reader.GetInt64(reader.GetOrdinal(RestorePlan.ActivityColumn));
-                    _lastRestoreHorizon = reader.GetInt64(reader.GetOrdinal(RestorePlan.HorizonColumn));
-                }
-                else if (column == RestorePlan.FingerprintColumn)
-                {
-                    _fingerprint = reader.GetString(0);
-                }
-            }
-        }
-        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
-
-        return written;
-    }
-
-    private async Task RollbackQuietlyAsync()
-    {
-        try
-        {
-            if (_connection is { State: System.Data.ConnectionState.Open })
-            {
-                await using var rollback = new NpgsqlCommand("ROLLBACK", _connection);
-                await rollback.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            // The full reset that follows reconnects anyway.
-        }
-    }
-
-    /// <summary>Terminates this database's other client backends that the role may signal, then clears this process's Npgsql pools.</summary>
-    private async Task<bool> TerminateOthersAsync(string why, List<string> notes, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("""
-            WITH me AS (SELECT r.oid, r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user),
-                 others AS (
-                     SELECT a.pid, a.usesysid = me.oid OR me.rolsuper AS may
-                     FROM pg_catalog.pg_stat_activity a, me
-                     WHERE a.datname = current_database() AND a.pid <> pg_catalog.pg_backend_pid() AND a.backend_type = 'client backend')
-            SELECT count(*) FILTER (WHERE CASE WHEN may THEN pg_catalog.pg_terminate_backend(pid, $1) ELSE false END),
-                   count(*) FILTER (WHERE NOT may)
-            FROM others
-            """, _connection);
-        command.Parameters.Add(new() { Value = (long)TerminateWait.TotalMilliseconds, NpgsqlDbType = NpgsqlDbType.Bigint });
-        long terminated;
-        long forbidden;
-        try
-        {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            terminated = reader.GetInt64(0);
-            forbidden = reader.GetInt64(1);
-        }
-        catch (PostgresException e)
-        {
-            notes.Add($"{why}; terminating them failed ({e.SqlState}: {e.MessageText})");
-            _logger.LogWarning("In {Database}, {Why}; terminating the database's other connections failed ({SqlState}: {Message}).", Database, why, e.SqlState, e.MessageText);
-            return false;
-        }
-
-        // Pooled connections to the killed backends would fail on next use: drop them before the next test takes one.
-        NpgsqlConnection.ClearAllPools();
-        notes.Add($"{why}: terminated {terminated} other connection(s) to the database and cleared the Npgsql pools");
-        _logger.LogWarning("In {Database}, {Why}: terminated {Terminated} other connection(s) and cleared the Npgsql pools ({Forbidden} belonged to roles this one may not signal).", Database, why, terminated, forbidden);
-        return forbidden == 0 || terminated > 0;
-    }
 
     private async Task<ResetResult> FullResetAsync(string reason, LogLevel level, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
@@ -503,12 +352,6 @@ public sealed class ChangeTracker : IAsyncDisposable
             _check = null;
         }
 
-        if (_quickCheck is not null)
-        {
-            await _quickCheck.DisposeAsync().ConfigureAwait(false);
-            _quickCheck = null;
-        }
-
         if (_connection is not null)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
@@ -522,18 +365,18 @@ public sealed class ChangeTracker : IAsyncDisposable
         _alwaysFull = null;
         _connection = new NpgsqlConnection(_connectionString);
         await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await TrackingInstaller.ExecuteAsync(_connection, $"SET lock_timeout = {(long)_options.LockTimeout.TotalMilliseconds}", cancellationToken).ConfigureAwait(false);
+        await SqlExecution.ExecuteAsync(_connection, $"SET lock_timeout = {(long)_options.LockTimeout.TotalMilliseconds}", cancellationToken).ConfigureAwait(false);
 
         if (!await TrackingModel.IsInstalledAsync(_connection, cancellationToken).ConfigureAwait(false))
         {
-            Unavailable($"change tracking is not installed in {Database} (run ChangeTracking.InstallAsync on the branch it is cloned from)");
+            Unavailable($"change tracking is not installed in {Database} (run TrackingInstaller.InstallAsync on the branch it is cloned from)");
             return;
         }
 
         var meta = await TrackingModel.ReadMetaAsync(_connection, cancellationToken).ConfigureAwait(false);
         if (meta.Version != TrackingSql.Version)
         {
-            Unavailable($"change tracking in {Database} was installed by another version (v{meta.Version}, this is v{TrackingSql.Version}); run ChangeTracking.InstallAsync again");
+            Unavailable($"change tracking in {Database} was installed by another version (v{meta.Version}, this is v{TrackingSql.Version}); run TrackingInstaller.InstallAsync again");
             return;
         }
 
@@ -546,7 +389,7 @@ public sealed class ChangeTracker : IAsyncDisposable
         SchemaChangeDetection = _model.EventTriggers ? SchemaChangeDetection.EventTrigger : SchemaChangeDetection.CatalogFingerprint;
         if (_model.Untracked.Count > 0)
         {
-            _alwaysFull ??= $"{_model.Untracked.Count} object(s) in {Database} are not tracked: {string.Join("; ", _model.Untracked)}. Give the installing role ownership of them, or list them in ChangeTrackingOptions.ExcludedTables";
+            _alwaysFull ??= $"{_model.Untracked.Count} object(s) in {Database} are not tracked: {string.Join("; ", _model.Untracked)}. Give the installing role ownership of them, or list them in TrackingScope.ExcludedTables";
         }
 
         await using (var command = new NpgsqlCommand("SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()", _connection))
@@ -567,17 +410,7 @@ public sealed class ChangeTracker : IAsyncDisposable
         _activity = -1;
         _horizon = -1;
         _lastWasDirty = false;
-        _check = new NpgsqlCommand(CheckSql(SchemaChangeDetection, _model.Sequences.Values.Any(q => !q.Owned)), _connection);
-        _check.Parameters.Add(new() { Value = _databaseOid, NpgsqlDbType = NpgsqlDbType.Oid });
-        _check.Parameters.Add(new() { Value = _activity, NpgsqlDbType = NpgsqlDbType.Bigint });
-        await _check.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        if (!_options.AlwaysCheckSequences && _model.Sequences.Values.All(q => q.Owned))
-        {
-            _quickCheck = new NpgsqlCommand(
-                SchemaChangeDetection == SchemaChangeDetection.EventTrigger ? $"SELECT {ActivityExpression}, 0::int8" : $"SELECT {ActivityExpression}, {HorizonExpression}",
-                _connection);
-            await _quickCheck.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        }
+        _check = await ChangeCheck.PrepareAsync(_connection, _model, SchemaChangeDetection, _databaseOid, _activity, _options, cancellationToken).ConfigureAwait(false);
 
         WarnAlwaysFull();
     }
@@ -606,7 +439,7 @@ public sealed class ChangeTracker : IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await TrackingInstaller.ExecuteAsync(connection, "SET LOCAL session_replication_role = replica", cancellationToken).ConfigureAwait(false);
+            await SqlExecution.ExecuteAsync(connection, "SET LOCAL session_replication_role = replica", cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (PostgresException)
@@ -617,57 +450,5 @@ public sealed class ChangeTracker : IAsyncDisposable
         {
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static readonly string ActivityExpression = $"coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0)";
-
-    /// <summary>
-    /// The next transaction id. Every schema change writes catalog rows and so takes one; on a cluster of its own (a Neon
-    /// branch) an unchanged value proves no DDL ran, which spares the catalog fingerprint.
-    /// </summary>
-    private const string HorizonExpression = "pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8";
-
-    /// <summary>
-    /// The full check (prepared once); with no standalone sequences it only runs after the quick check saw the activity
-    /// counter (or, without event triggers, the transaction horizon) move. It always reads the counter, standalone
-    /// sequences and (without event triggers) the catalog fingerprint. The rest only runs when the counter moved since
-    /// the last reset ($2): the marks; and when every bump has its mark ("settled": every write since the last reset
-    /// committed), only the sequences of the marked tables, otherwise every sequence owned by a column plus the scan
-    /// for other backends left inside a transaction (which copies every backend's status entry).
-    /// </summary>
-    private string CheckSql(SchemaChangeDetection detection, bool standaloneSequences)
-    {
-        const string Moved = "(SELECT v FROM act) <> $2";
-        const string Settled = "(SELECT (SELECT v FROM act) - $2 = count(*) FILTER (WHERE tag IS DISTINCT FROM 'child') FROM marks)";
-        var ownedCondition = _options.AlwaysCheckSequences
-            ? "true"
-            : $"{Moved} AND (NOT {Settled} OR s.seq IN (SELECT q.seq FROM {Sql.Ours("table_sequences")} q WHERE q.rel IN (SELECT rel FROM marks)))";
-        var sql = $"""
-            WITH act AS MATERIALIZED (SELECT {ActivityExpression} AS v),
-                 marks AS MATERIALIZED (SELECT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved})
-            SELECT 0 AS kind, act.v AS id, {(detection == SchemaChangeDetection.EventTrigger ? "0::int8" : HorizonExpression)} AS size, NULL::text AS info FROM act
-            UNION ALL
-            SELECT CASE WHEN d.rel = 0 THEN 3 ELSE 1 END, d.rel::int8, CASE WHEN d.rel <> 0 THEN pg_catalog.pg_relation_size(d.rel) END, d.tag
-            FROM (SELECT DISTINCT rel, CASE WHEN rel = 0 THEN tag END AS tag FROM marks) d
-            UNION ALL
-            SELECT 2, s.seq::int8, NULL, NULL FROM {Sql.Ours("sequences")} s
-            WHERE s.owned AND CASE WHEN {ownedCondition} THEN pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value ELSE false END
-            UNION ALL
-            SELECT 4, a.pid::int8, NULL, NULL FROM pg_catalog.pg_stat_get_activity(NULL) a
-            WHERE {Moved} AND NOT {Settled} AND a.datid = $1 AND a.pid <> pg_catalog.pg_backend_pid() AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend'
-            """;
-        if (standaloneSequences)
-        {
-            sql += $"""
-
-                UNION ALL
-                SELECT 2, s.seq::int8, NULL, NULL FROM {Sql.Ours("sequences")} s
-                WHERE NOT s.owned AND pg_catalog.pg_sequence_last_value(s.seq::regclass) IS DISTINCT FROM s.called_value
-                """;
-        }
-
-        return detection == SchemaChangeDetection.EventTrigger
-            ? sql
-            : sql + $"\nUNION ALL\nSELECT 5, NULL, NULL, ({TrackingSql.Fingerprint})";
     }
 }

@@ -38,7 +38,7 @@ internal sealed class RestorePlan
         IReadOnlyCollection<TrackedTable> tables,
         IReadOnlyCollection<TrackedSequence> sequences,
         IReadOnlyDictionary<uint, long> sizes,
-        ChangeTrackerOptions options,
+        RestoreOptions options,
         bool rewriteChangedRows)
     {
         foreach (var table in tables)
@@ -165,15 +165,15 @@ internal sealed class RestorePlan
 
     private static string IdentityMatch(TrackedTable table, string row, string baseline)
     {
-        var match = $"{row}.ctid = {baseline}.{Sql.Quote(TrackingInstaller.CtidColumn)} AND {row}.xmin = {baseline}.{Sql.Quote(TrackingInstaller.XminColumn)}";
-        return table.RelKind == 'p' ? match + $" AND {row}.tableoid = {baseline}.{Sql.Quote(TrackingInstaller.TableOidColumn)}" : match;
+        var match = $"{row}.ctid = {baseline}.{Sql.Quote(TableTracking.CtidColumn)} AND {row}.xmin = {baseline}.{Sql.Quote(TableTracking.XminColumn)}";
+        return table.RelKind == 'p' ? match + $" AND {row}.tableoid = {baseline}.{Sql.Quote(TableTracking.TableOidColumn)}" : match;
     }
 
     private static string IdentityReturning(TrackedTable table, string? alias)
     {
         var prefix = alias is null ? "" : alias + ".";
-        var returning = $"{prefix}ctid AS {Sql.Quote(TrackingInstaller.CtidColumn)}, {prefix}xmin AS {Sql.Quote(TrackingInstaller.XminColumn)}";
-        return table.RelKind == 'p' ? returning + $", {prefix}tableoid AS {Sql.Quote(TrackingInstaller.TableOidColumn)}" : returning;
+        var returning = $"{prefix}ctid AS {Sql.Quote(TableTracking.CtidColumn)}, {prefix}xmin AS {Sql.Quote(TableTracking.XminColumn)}";
+        return table.RelKind == 'p' ? returning + $", {prefix}tableoid AS {Sql.Quote(TableTracking.TableOidColumn)}" : returning;
     }
 
     /// <summary>
@@ -261,8 +261,8 @@ internal sealed class RestorePlan
 
     private static string[] IdentityNames(TrackedTable table)
         => table.RelKind == 'p'
-            ? [TrackingInstaller.CtidColumn, TrackingInstaller.XminColumn, TrackingInstaller.TableOidColumn]
-            : [TrackingInstaller.CtidColumn, TrackingInstaller.XminColumn];
+            ? [TableTracking.CtidColumn, TableTracking.XminColumn, TableTracking.TableOidColumn]
+            : [TableTracking.CtidColumn, TableTracking.XminColumn];
 
     private void Add(string sql) => Commands.Add(new NpgsqlBatchCommand(sql));
 

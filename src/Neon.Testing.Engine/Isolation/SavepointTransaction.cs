@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Neon.Testing.Engine.Isolation;
 
-/// <summary>What code under test gets when it begins a transaction inside a <see cref="TestTransaction"/>: a savepoint.</summary>
+/// <summary>What code under test gets when it begins a transaction inside a <see cref="OuterTransaction"/>: a savepoint.</summary>
 internal sealed class SavepointTransaction(NpgsqlTransaction outer, string name, DbConnection connection) : DbTransaction
 {
     private bool _completed;

@@ -1,6 +1,6 @@
 namespace Neon.Testing.Engine.Isolation;
 
-/// <summary>What <see cref="ChangeTracking.InstallAsync"/> could install.</summary>
+/// <summary>What <see cref="TrackingInstaller.InstallAsync"/> could install.</summary>
 /// <param name="IsInstalled">Whether tracking objects exist in the database; when false every reset is a full reset.</param>
 /// <param name="RestoreMode">How the installing role can restore tables.</param>
 /// <param name="SchemaChangeDetection">How schema changes are noticed.</param>

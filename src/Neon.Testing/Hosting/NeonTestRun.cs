@@ -160,7 +160,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
         Session.Statistics.RecordTest(level);
         string connectionString;
         BranchSlot? slot = null;
-        TestTransaction? transaction = null;
+        OuterTransaction? transaction = null;
         switch (level)
         {
             case TestIsolation.ReadOnly:
@@ -176,7 +176,7 @@ internal sealed class NeonTestRun : IAsyncDisposable
                 {
                     try
                     {
-                        transaction = await TestTransaction.BeginAsync(connectionString, cancellationToken).ConfigureAwait(false);
+                        transaction = await OuterTransaction.BeginAsync(connectionString, cancellationToken).ConfigureAwait(false);
                     }
                     catch
                     {

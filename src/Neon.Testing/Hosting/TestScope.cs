@@ -7,7 +7,7 @@ namespace Neon.Testing.Hosting;
 /// <summary>One running test: its level, the connection it was handed, and the branch it holds.</summary>
 internal sealed class TestScope
 {
-    internal TestScope(TestIdentity test, TestIsolation level, string connectionString, BranchSlot? slot, TestTransaction? transaction, long startedTimestamp)
+    internal TestScope(TestIdentity test, TestIsolation level, string connectionString, BranchSlot? slot, OuterTransaction? transaction, long startedTimestamp)
     {
         Test = test;
         Level = level;
@@ -27,7 +27,7 @@ internal sealed class TestScope
     public BranchSlot? Slot { get; }
 
     /// <summary>Outer transaction of a <see cref="TestIsolation.Transaction"/> test.</summary>
-    public TestTransaction? Transaction { get; }
+    public OuterTransaction? Transaction { get; }
 
     public NpgsqlConnection? Connection => Transaction?.Connection;
 

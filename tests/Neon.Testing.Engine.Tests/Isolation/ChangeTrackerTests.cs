@@ -42,7 +42,7 @@ public sealed class ChangeTrackerTests
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
         var template = db.ConnectionFor(db.TemplateName, pooling: false);
 
-        var again = await ChangeTracking.InstallAsync(template, cancellationToken: Token);
+        var again = await TrackingInstaller.InstallAsync(template, cancellationToken: Token);
         Assert.IsTrue(again.Reused);
         Assert.AreEqual(db.Installation.TrackedTables, again.TrackedTables);
 
@@ -53,7 +53,7 @@ public sealed class ChangeTrackerTests
             await command.ExecuteNonQueryAsync(Token);
         }
 
-        var rebuilt = await ChangeTracking.InstallAsync(template, cancellationToken: Token);
+        var rebuilt = await TrackingInstaller.InstallAsync(template, cancellationToken: Token);
         Assert.IsFalse(rebuilt.Reused);
         Assert.AreEqual(7, rebuilt.TrackedTables);
         Assert.AreEqual(4, rebuilt.SeededTables);
@@ -177,7 +177,7 @@ public sealed class ChangeTrackerTests
     public async Task Reset_TruncatesLargeEmptiedTables_WhenEveryReferencingTableGoesToo(bool asOwner)
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
-        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { TruncateThresholdBytes = 8192 }, Token);
+        await using var tracker = await db.AttachAsync(new RestoreOptions { TruncateThresholdBytes = 8192 }, Token);
         var baseline = await db.SnapshotAsync(Token);
 
         await db.ExecuteAsync("""
@@ -233,7 +233,7 @@ public sealed class ChangeTrackerTests
     public async Task Reset_RewindsSequencesDrawnWithoutWriting(bool asOwner, bool alwaysCheckSequences)
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
-        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { AlwaysCheckSequences = alwaysCheckSequences }, Token);
+        await using var tracker = await db.AttachAsync(new RestoreOptions { AlwaysCheckSequences = alwaysCheckSequences }, Token);
         var baseline = await db.SnapshotAsync(Token);
 
         // A standalone sequence is read after every test.
@@ -287,7 +287,7 @@ public sealed class ChangeTrackerTests
     {
         // The audit table is left out of tracking, so any row a trigger writes during the restore would stay.
         // One trigger fires even under session_replication_role = replica.
-        var options = new ChangeTrackingOptions { ExcludedTables = ["app.audit"] };
+        var options = new TrackingScope { ExcludedTables = ["app.audit"] };
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, options, "ALTER TABLE app.tag ENABLE ALWAYS TRIGGER tag_audit", Token);
         await using var tracker = await db.AttachAsync(cancellationToken: Token);
 
@@ -376,7 +376,7 @@ public sealed class ChangeTrackerTests
     public async Task Reset_TerminatesALeakedConnectionHoldingLocks_AndClearsThePools(bool asOwner)
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
-        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { LockTimeout = TimeSpan.FromMilliseconds(500) }, Token);
+        await using var tracker = await db.AttachAsync(new RestoreOptions { LockTimeout = TimeSpan.FromMilliseconds(500) }, Token);
         var baseline = await db.SnapshotAsync(Token);
 
         // Code under test leaks a pooled connection inside a transaction that wrote and locked a table, and returns another to the pool.
@@ -422,7 +422,7 @@ public sealed class ChangeTrackerTests
     {
         // A superuser session the owner may not signal holds a lock the restore needs: bounded wait, then a full reset.
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: true, cancellationToken: Token);
-        await using var tracker = await db.AttachAsync(new ChangeTrackerOptions { LockTimeout = TimeSpan.FromMilliseconds(300) }, Token);
+        await using var tracker = await db.AttachAsync(new RestoreOptions { LockTimeout = TimeSpan.FromMilliseconds(300) }, Token);
         await db.ExecuteAsync("INSERT INTO app.tag VALUES ('z', 1)", Token);
 
         await using var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db.AdminConnectionString) { Pooling = false }.ConnectionString);
@@ -465,7 +465,7 @@ public sealed class ChangeTrackerTests
         var writer = await db.CreateRoleAsync("writer", Token);
         await db.AdminAsync(db.TemplateName, $"REVOKE CREATE ON DATABASE \"{db.TemplateName}\" FROM PUBLIC; GRANT USAGE ON SCHEMA app TO \"{writer}\"; GRANT ALL ON ALL TABLES IN SCHEMA app TO \"{writer}\"; DROP SCHEMA neon_testing CASCADE;", Token);
 
-        var installation = await ChangeTracking.InstallAsync(db.ConnectionFor(db.TemplateName, pooling: false, writer), cancellationToken: Token);
+        var installation = await TrackingInstaller.InstallAsync(db.ConnectionFor(db.TemplateName, pooling: false, writer), cancellationToken: Token);
 
         Assert.IsFalse(installation.IsInstalled);
         Assert.IsFalse(installation.SupportsTargetedReset);
@@ -497,7 +497,7 @@ public sealed class ChangeTrackerTests
     public async Task Reset_IsFull_WhenTrackingIsNotInstalled()
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: false, cancellationToken: Token);
-        await ChangeTracking.UninstallAsync(db.ConnectionFor(db.TemplateName, pooling: false), Token);
+        await TrackingInstaller.UninstallAsync(db.ConnectionFor(db.TemplateName, pooling: false), Token);
         await db.FullResetAsync(Token);
         Assert.AreEqual(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_trigger WHERE tgname = 'neon_testing_track'", Token));
 

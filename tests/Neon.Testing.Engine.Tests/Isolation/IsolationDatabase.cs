@@ -41,7 +41,7 @@ internal sealed class IsolationDatabase : IAsyncDisposable
     /// <summary>Superuser connection string of the clone.</summary>
     public string AdminConnectionString => new NpgsqlConnectionStringBuilder(TestPostgres.Server.AdminConnectionString) { Database = Name }.ConnectionString;
 
-    public static async Task<IsolationDatabase> CreateAsync(string schemaSql, bool asOwner, ChangeTrackingOptions? options = null, string? adminSetupSql = null, CancellationToken cancellationToken = default)
+    public static async Task<IsolationDatabase> CreateAsync(string schemaSql, bool asOwner, TrackingScope? options = null, string? adminSetupSql = null, CancellationToken cancellationToken = default)
     {
         var database = new IsolationDatabase(asOwner);
         try
@@ -63,8 +63,8 @@ internal sealed class IsolationDatabase : IAsyncDisposable
         await CloneAsync(cancellationToken);
     }
 
-    public Task<ChangeTracker> AttachAsync(ChangeTrackerOptions? options = null, CancellationToken cancellationToken = default)
-        => ChangeTracker.AttachAsync(ConnectionString, FullResetAsync, options ?? new ChangeTrackerOptions(), logger: null, cancellationToken);
+    public Task<ChangeTracker> AttachAsync(RestoreOptions? options = null, CancellationToken cancellationToken = default)
+        => ChangeTracker.AttachAsync(ConnectionString, FullResetAsync, options ?? new RestoreOptions(), logger: null, cancellationToken);
 
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
@@ -122,7 +122,7 @@ internal sealed class IsolationDatabase : IAsyncDisposable
         }
     }
 
-    private async Task InitializeAsync(string schemaSql, ChangeTrackingOptions? options, string? adminSetupSql, CancellationToken cancellationToken)
+    private async Task InitializeAsync(string schemaSql, TrackingScope? options, string? adminSetupSql, CancellationToken cancellationToken)
     {
         if (AsOwner)
         {
@@ -143,7 +143,7 @@ internal sealed class IsolationDatabase : IAsyncDisposable
             await AdminAsync(TemplateName, adminSetupSql, cancellationToken);
         }
 
-        Installation = await ChangeTracking.InstallAsync(ConnectionFor(TemplateName, pooling: false), options, cancellationToken);
+        Installation = await TrackingInstaller.InstallAsync(ConnectionFor(TemplateName, pooling: false), options, cancellationToken);
         await CloneAsync(cancellationToken);
     }
 

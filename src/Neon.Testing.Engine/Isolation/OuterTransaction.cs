@@ -16,17 +16,17 @@ namespace Neon.Testing.Engine.Isolation;
 /// transaction and are not reset (tests at this level may run in parallel on one database), so assert on rows, not on ids. EF Core: <c>UseNpgsql(Connection)</c> and
 /// <c>Database.UseTransaction(Transaction)</c>; <c>SaveChanges</c> then uses savepoints inside it.
 /// </remarks>
-public sealed class TestTransaction : IAsyncDisposable, IDisposable
+public sealed class OuterTransaction : IAsyncDisposable, IDisposable
 {
-    private readonly TestDbConnection _dbConnection;
+    private readonly OuterTransactionConnection _dbConnection;
     private int _savepoints;
     private bool _disposed;
 
-    private TestTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    private OuterTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         Connection = connection;
         Transaction = transaction;
-        _dbConnection = new TestDbConnection(this);
+        _dbConnection = new OuterTransactionConnection(this);
     }
 
     /// <summary>The open connection; every command on it runs inside the outer transaction.</summary>
@@ -42,7 +42,7 @@ public sealed class TestTransaction : IAsyncDisposable, IDisposable
     public DbConnection DbConnection => _dbConnection;
 
     /// <summary>Opens a connection and begins the outer transaction.</summary>
-    public static async Task<TestTransaction> BeginAsync(string connectionString, CancellationToken cancellationToken = default)
+    public static async Task<OuterTransaction> BeginAsync(string connectionString, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var connection = new NpgsqlConnection(connectionString);
@@ -50,7 +50,7 @@ public sealed class TestTransaction : IAsyncDisposable, IDisposable
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            return new TestTransaction(connection, transaction);
+            return new OuterTransaction(connection, transaction);
         }
         catch
         {

@@ -9,7 +9,7 @@ namespace Neon.Testing.Engine.Isolation;
 /// A connection the code under test may open, close, dispose and begin transactions on without ever leaving the test's
 /// outer transaction: lifetime calls do nothing and transactions are savepoints.
 /// </summary>
-internal sealed class TestDbConnection(TestTransaction owner) : DbConnection
+internal sealed class OuterTransactionConnection(OuterTransaction owner) : DbConnection
 {
     [AllowNull]
     public override string ConnectionString
@@ -46,7 +46,7 @@ internal sealed class TestDbConnection(TestTransaction owner) : DbConnection
 
     protected override void Dispose(bool disposing)
     {
-        // The TestTransaction owns the real connection.
+        // The OuterTransaction owns the real connection.
     }
 
     protected override DbTransaction BeginDbTransaction(System.Data.IsolationLevel isolationLevel) => owner.BeginTransaction();
@@ -54,5 +54,5 @@ internal sealed class TestDbConnection(TestTransaction owner) : DbConnection
     protected override async ValueTask<DbTransaction> BeginDbTransactionAsync(System.Data.IsolationLevel isolationLevel, CancellationToken cancellationToken)
         => await owner.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-    protected override DbCommand CreateDbCommand() => new TestDbCommand(this, owner.Connection.CreateCommand());
+    protected override DbCommand CreateDbCommand() => new OuterTransactionCommand(this, owner.Connection.CreateCommand());
 }

@@ -5,8 +5,8 @@ using Npgsql;
 
 namespace Neon.Testing.Engine.Isolation;
 
-/// <summary>A command of <see cref="TestDbConnection"/>: accepts its savepoint transactions and runs on the real connection.</summary>
-internal sealed class TestDbCommand(TestDbConnection connection, NpgsqlCommand inner) : DbCommand
+/// <summary>A command of <see cref="OuterTransactionConnection"/>: accepts its savepoint transactions and runs on the real connection.</summary>
+internal sealed class OuterTransactionCommand(OuterTransactionConnection connection, NpgsqlCommand inner) : DbCommand
 {
     private DbConnection? _connection = connection;
 
@@ -44,7 +44,7 @@ internal sealed class TestDbCommand(TestDbConnection connection, NpgsqlCommand i
     protected override DbConnection? DbConnection
     {
         get => _connection;
-        set => _connection = value is null or TestDbConnection
+        set => _connection = value is null or OuterTransactionConnection
             ? value
             : throw new NotSupportedException("A command of the test transaction's connection runs on that connection only.");
     }

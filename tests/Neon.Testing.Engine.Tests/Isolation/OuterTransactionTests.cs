@@ -5,7 +5,7 @@ using Npgsql;
 namespace Neon.Testing.Engine.Tests.Isolation;
 
 [TestClass]
-public sealed class TestTransactionTests
+public sealed class OuterTransactionTests
 {
     public TestContext TestContext { get; set; } = null!;
 
@@ -17,7 +17,7 @@ public sealed class TestTransactionTests
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: true, cancellationToken: Token);
         var baseline = await db.SnapshotAsync(Token);
 
-        await using (var test = await TestTransaction.BeginAsync(db.ConnectionString, Token))
+        await using (var test = await OuterTransaction.BeginAsync(db.ConnectionString, Token))
         {
             // Code under test that manages its own transaction through ADO.NET.
             await SaveCustomerAsync(test.DbConnection, "Cy", Token);
@@ -39,7 +39,7 @@ public sealed class TestTransactionTests
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: false, cancellationToken: Token);
         var baseline = await db.SnapshotAsync(Token);
 
-        await using (var test = await TestTransaction.BeginAsync(db.ConnectionString, Token))
+        await using (var test = await OuterTransaction.BeginAsync(db.ConnectionString, Token))
         {
             await using (var command = new NpgsqlCommand("INSERT INTO app.tag VALUES ('kept', 1)", test.Connection))
             {
@@ -74,7 +74,7 @@ public sealed class TestTransactionTests
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: true, cancellationToken: Token);
 
-        await using var test = await TestTransaction.BeginAsync(db.ConnectionString, Token);
+        await using var test = await OuterTransaction.BeginAsync(db.ConnectionString, Token);
         await using (var connection = test.DbConnection)
         {
             await connection.OpenAsync(Token);
@@ -98,7 +98,7 @@ public sealed class TestTransactionTests
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner: true, cancellationToken: Token);
 
-        await using var test = await TestTransaction.BeginAsync(db.ConnectionString, Token);
+        await using var test = await OuterTransaction.BeginAsync(db.ConnectionString, Token);
         using (var transaction = test.DbConnection.BeginTransaction())
         {
             using var command = test.DbConnection.CreateCommand();
