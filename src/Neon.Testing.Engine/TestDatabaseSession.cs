@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Neon.Testing.Engine.Isolation;
 using Neon.Testing.Engine.Migrations;
+using Neon.Testing.Engine.Providers;
 
 namespace Neon.Testing.Engine;
 

@@ -13,4 +13,7 @@ internal sealed record BranchFacts(string Id, string Name, string? ParentId, boo
     }
 
     public Branch ToBranch() => new(Id, Name, ParentId, ExpiresAt, CreatedAt);
+
+    /// <summary>Name and id, for messages.</summary>
+    public string Describe() => $"'{Name}' ({Id})";
 }

@@ -20,20 +20,15 @@ public sealed class NeonBranchProvider : IBranchProvider
     private readonly NeonTestingOptions _options;
     private readonly ILogger _logger;
     private readonly string _projectId;
-    private readonly HttpClient _http;
-    private readonly Api.NeonApiClient _client;
-    private readonly ApiCallCountingHandler _counter;
+    private readonly NeonApi _api;
+    private readonly NeonOperationWaiter _wait;
+    private readonly NeonEndpoints _endpoints;
     private readonly NeonTimings _timings;
     private readonly TimeProvider _time;
-    private readonly NeonSecretScrubber _scrubber = new();
     private readonly ConcurrentDictionary<string, BranchFacts> _known = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _ownSession = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string BranchId, bool ReadOnly), Api.Endpoint> _endpoints = new();
-    private readonly ConcurrentDictionary<string, string> _passwords = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _rootGate = new(1, 1);
-    private readonly SemaphoreSlim _endpointGate = new(1, 1);
     private BranchFacts? _root;
-    private int _databaseChecked;
 
     /// <summary>
     /// Creates the provider for <see cref="NeonTestingOptions.ProjectId"/> with <see cref="NeonTestingOptions.ApiKey"/>.
@@ -64,20 +59,16 @@ public sealed class NeonBranchProvider : IBranchProvider
         _projectId = options.ProjectId.Trim();
         _timings = timings;
         _time = timeProvider ?? TimeProvider.System;
-        _scrubber.Add(options.ApiKey);
-
-        _counter = new ApiCallCountingHandler { InnerHandler = handler is null ? CreateNetworkHandler() : new LeaveOpenHandler(handler) };
-        var pipeline = new NeonResilienceHandler(resilience, _logger, _time) { InnerHandler = new BearerTokenHandler(options.ApiKey) { InnerHandler = _counter } };
-        var baseAddress = options.ApiUrl.AbsoluteUri.EndsWith('/') ? options.ApiUrl : new Uri(options.ApiUrl.AbsoluteUri + "/");
-        _http = new HttpClient(pipeline, disposeHandler: true) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        _client = new Api.NeonApiClient(_http);
+        _api = new NeonApi(options, _projectId, _logger, handler, resilience, timings, _time);
+        _wait = new NeonOperationWaiter(_api, timings, _time);
+        _endpoints = new NeonEndpoints(_api, _wait, options, _logger, timings, _time);
     }
 
     /// <inheritdoc />
     public string Name => "Neon";
 
     /// <inheritdoc />
-    public long ApiCalls => _counter.Count;
+    public long ApiCalls => _api.Calls;
 
     /// <inheritdoc />
     public async Task<Branch> GetRootBranchAsync(CancellationToken cancellationToken = default) =>
@@ -99,23 +90,23 @@ public sealed class NeonBranchProvider : IBranchProvider
             Branch = new Api.BranchCreateRequestBranch { Name = request.Name, ParentId = parent.Id, ExpiresAt = expiresAt },
             Endpoints = [new Api.BranchCreateRequestEndpointOptions { Type = NeonStates.ReadWrite }],
         };
-        var created = await CallAsync(
+        var created = await _api.CallAsync(
             $"create branch '{request.Name}' from '{parent.Name}'",
-            ct => _client.CreateProjectBranchAsync(_projectId, body, ct),
+            ct => _api.Client.CreateProjectBranchAsync(_projectId, body, ct),
             cancellationToken,
             mutating: true).ConfigureAwait(false);
         var branch = Remember(created.Branch);
         _ownSession[branch.Id] = 0;
         try
         {
-            await WaitForOperationsAsync(created.Operations, Describe(branch), cancellationToken).ConfigureAwait(false);
+            await _wait.ForOperationsAsync(created.Operations, branch.Describe(), cancellationToken).ConfigureAwait(false);
             var endpoint = created.Endpoints.FirstOrDefault(e => e.Type == NeonStates.ReadWrite)
-                ?? throw new NeonProviderException($"Neon created branch {Describe(branch)} without the read-write endpoint that was asked for.");
-            _endpoints[(branch.Id, false)] = await WaitForEndpointAsync(endpoint.Id, Describe(branch), cancellationToken).ConfigureAwait(false);
+                ?? throw new NeonProviderException($"Neon created branch {branch.Describe()} without the read-write endpoint that was asked for.");
+            _endpoints.Remember(branch.Id, readOnly: false, await _wait.ForEndpointAsync(endpoint.Id, branch.Describe(), cancellationToken).ConfigureAwait(false));
         }
         catch
         {
-            await CleanUpAsync(branch, $"create {Describe(branch)}").ConfigureAwait(false);
+            await CleanUpAsync(branch, $"create {branch.Describe()}").ConfigureAwait(false);
             throw;
         }
 
@@ -130,31 +121,10 @@ public sealed class NeonBranchProvider : IBranchProvider
         var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
         var facts = await FactsAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         NeonBranchSafety.EnsureMayModify(readOnly ? "open a read-only endpoint on" : "open a read-write endpoint on", facts, root.Id, branch.Name);
-
-        var key = (facts.Id, readOnly);
-        if (!_endpoints.TryGetValue(key, out var endpoint))
-        {
-            await _endpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (!_endpoints.TryGetValue(key, out endpoint))
-                {
-                    endpoint = await FindOrCreateEndpointAsync(facts, readOnly, cancellationToken).ConfigureAwait(false);
-                    _endpoints[key] = endpoint;
-                }
-            }
-            finally
-            {
-                _endpointGate.Release();
-            }
-        }
-
-        await EnsureDatabaseExistsAsync(facts, cancellationToken).ConfigureAwait(false);
-        var password = await GetPasswordAsync(facts, cancellationToken).ConfigureAwait(false);
-        var connectionString = NeonConnectionStrings.Build(endpoint.Host, _options.Database, _options.Role, password);
-        return new BranchEndpoint(endpoint.Id, facts.Id, readOnly, connectionString);
+        return await _endpoints.GetAsync(facts, readOnly, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     /// <inheritdoc />
     public async Task ResetBranchAsync(Branch branch, CancellationToken cancellationToken = default)
     {
@@ -162,21 +132,21 @@ public sealed class NeonBranchProvider : IBranchProvider
         var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
         var facts = await FactsAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         NeonBranchSafety.EnsureMayModify("reset", facts, root.Id, branch.Name);
-        var parentId = facts.ParentId ?? throw new NeonProviderException($"Cannot reset {Describe(facts)}: Neon reports no parent branch to restore it from.");
+        var parentId = facts.ParentId ?? throw new NeonProviderException($"Cannot reset {facts.Describe()}: Neon reports no parent branch to restore it from.");
 
         var stopwatch = Stopwatch.StartNew();
-        var restored = await CallAsync(
-            $"reset {Describe(facts)} to its parent's head",
-            ct => _client.RestoreProjectBranchAsync(_projectId, facts.Id, new Api.BranchRestoreRequest { SourceBranchId = parentId }, ct),
+        var restored = await _api.CallAsync(
+            $"reset {facts.Describe()} to its parent's head",
+            ct => _api.Client.RestoreProjectBranchAsync(_projectId, facts.Id, new Api.BranchRestoreRequest { SourceBranchId = parentId }, ct),
             cancellationToken,
             mutating: true).ConfigureAwait(false);
-        await WaitForOperationsAsync(restored.Operations, Describe(facts), cancellationToken).ConfigureAwait(false);
+        await _wait.ForOperationsAsync(restored.Operations, facts.Describe(), cancellationToken).ConfigureAwait(false);
         foreach (var endpointId in restored.Operations.Select(o => o.EndpointId).OfType<string>().Distinct(StringComparer.Ordinal))
         {
-            var endpoint = await WaitForEndpointAsync(endpointId, Describe(facts), cancellationToken).ConfigureAwait(false);
+            var endpoint = await _wait.ForEndpointAsync(endpointId, facts.Describe(), cancellationToken).ConfigureAwait(false);
             if (endpoint.Type is NeonStates.ReadWrite or NeonStates.ReadOnly)
             {
-                _endpoints[(facts.Id, endpoint.Type == NeonStates.ReadOnly)] = endpoint;
+                _endpoints.Remember(facts.Id, endpoint.Type == NeonStates.ReadOnly, endpoint);
             }
         }
 
@@ -191,12 +161,12 @@ public sealed class NeonBranchProvider : IBranchProvider
         ArgumentNullException.ThrowIfNull(branch);
         NeonBranchSafety.EnsureMayCreate(newName);
         var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
-        var current = await CallAsync($"read branch {branch.Id}", ct => _client.GetProjectBranchAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
+        var current = await _api.CallAsync($"read branch {branch.Id}", ct => _api.Client.GetProjectBranchAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
         NeonBranchSafety.EnsureMayModify("rename", Remember(current.Branch), root.Id, branch.Name);
         var body = new Api.BranchUpdateRequest { Branch = new Api.BranchUpdateRequestBranch { Name = newName } };
-        var updated = await CallAsync(
-            $"rename branch {Describe(Remember(current.Branch))} to '{newName}'",
-            ct => _client.UpdateProjectBranchAsync(body, _projectId, branch.Id, ct),
+        var updated = await _api.CallAsync(
+            $"rename branch {Remember(current.Branch).Describe()} to '{newName}'",
+            ct => _api.Client.UpdateProjectBranchAsync(body, _projectId, branch.Id, ct),
             cancellationToken,
             mutating: true).ConfigureAwait(false);
         return Remember(updated.Branch).ToBranch();
@@ -212,7 +182,7 @@ public sealed class NeonBranchProvider : IBranchProvider
         BranchFacts facts;
         try
         {
-            var current = await CallAsync($"read branch {branch.Id}", ct => _client.GetProjectBranchAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
+            var current = await _api.CallAsync($"read branch {branch.Id}", ct => _api.Client.GetProjectBranchAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
             facts = Remember(current.Branch);
         }
         catch (NeonProviderException e) when (e.StatusCode == 404)
@@ -263,7 +233,7 @@ public sealed class NeonBranchProvider : IBranchProvider
 
             try
             {
-                if (candidate.NeedsLivenessCheck && await HasActiveComputeAsync(branch, cancellationToken).ConfigureAwait(false))
+                if (candidate.NeedsLivenessCheck && await _endpoints.HasActiveComputeAsync(branch, cancellationToken).ConfigureAwait(false))
                 {
                     _logger.LogDebug("Not sweeping {Branch}: its compute is active, so a session may still use it.", branch.Name);
                     continue;
@@ -276,7 +246,7 @@ public sealed class NeonBranchProvider : IBranchProvider
             }
             catch (NeonProviderException e)
             {
-                _logger.LogWarning("Could not sweep Neon branch {Branch} ({BranchId}): {Message}", branch.Name, branch.Id, _scrubber.Scrub(e.Message));
+                _logger.LogWarning("Could not sweep Neon branch {Branch} ({BranchId}): {Message}", branch.Name, branch.Id, _api.Scrubber.Scrub(e.Message));
             }
         }
 
@@ -286,20 +256,11 @@ public sealed class NeonBranchProvider : IBranchProvider
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        _api.Dispose();
         _rootGate.Dispose();
-        _endpointGate.Dispose();
+        _endpoints.Dispose();
         return ValueTask.CompletedTask;
     }
-
-    private static SocketsHttpHandler CreateNetworkHandler() => new()
-    {
-        AutomaticDecompression = System.Net.DecompressionMethods.All,
-        ConnectTimeout = TimeSpan.FromSeconds(15),
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-    };
-
-    private static string Describe(BranchFacts branch) => $"'{branch.Name}' ({branch.Id})";
 
     private async Task<BranchFacts> GetRootAsync(CancellationToken cancellationToken, IReadOnlyList<BranchFacts>? listed = null)
     {
@@ -354,9 +315,9 @@ public sealed class NeonBranchProvider : IBranchProvider
             Api.ListProjectBranchesResponse response;
             try
             {
-                response = await CallAsync(
+                response = await _api.CallAsync(
                     $"list the branches of project {_projectId}",
-                    ct => _client.ListProjectBranchesAsync(_projectId, search, cursor: cursor, limit: PageSize, cancellationToken: ct),
+                    ct => _api.Client.ListProjectBranchesAsync(_projectId, search, cursor: cursor, limit: PageSize, cancellationToken: ct),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (NeonProviderException e) when (e.StatusCode == 404)
@@ -383,7 +344,7 @@ public sealed class NeonBranchProvider : IBranchProvider
             return facts;
         }
 
-        var response = await CallAsync($"read branch {branchId}", ct => _client.GetProjectBranchAsync(_projectId, branchId, ct), cancellationToken).ConfigureAwait(false);
+        var response = await _api.CallAsync($"read branch {branchId}", ct => _api.Client.GetProjectBranchAsync(_projectId, branchId, ct), cancellationToken).ConfigureAwait(false);
         return Remember(response.Branch);
     }
 
@@ -398,15 +359,13 @@ public sealed class NeonBranchProvider : IBranchProvider
     {
         _known.TryRemove(branchId, out _);
         _ownSession.TryRemove(branchId, out _);
-        _passwords.TryRemove(branchId, out _);
-        _endpoints.TryRemove((branchId, false), out _);
-        _endpoints.TryRemove((branchId, true), out _);
+        _endpoints.Forget(branchId);
     }
 
     private async Task DeleteCoreAsync(BranchFacts branch, CancellationToken cancellationToken)
     {
         var operations = await RequestDeleteAsync(branch, cancellationToken).ConfigureAwait(false);
-        await WaitForOperationsAsync(operations, Describe(branch), cancellationToken).ConfigureAwait(false);
+        await _wait.ForOperationsAsync(operations, branch.Describe(), cancellationToken).ConfigureAwait(false);
         Forget(branch.Id);
     }
 
@@ -415,7 +374,7 @@ public sealed class NeonBranchProvider : IBranchProvider
     {
         try
         {
-            var deleted = await CallAsync($"delete {Describe(branch)}", ct => _client.DeleteProjectBranchAsync(_projectId, branch.Id, ct), cancellationToken, mutating: true).ConfigureAwait(false);
+            var deleted = await _api.CallAsync($"delete {branch.Describe()}", ct => _api.Client.DeleteProjectBranchAsync(_projectId, branch.Id, ct), cancellationToken, mutating: true).ConfigureAwait(false);
             return deleted.Operations;
         }
         catch (NeonProviderException e) when (e.StatusCode is 204 or 404)
@@ -433,7 +392,7 @@ public sealed class NeonBranchProvider : IBranchProvider
         try
         {
             accepted = await RequestDeleteAsync(branch, budget.Token).ConfigureAwait(false);
-            await WaitForOperationsAsync(accepted, Describe(branch), budget.Token).ConfigureAwait(false);
+            await _wait.ForOperationsAsync(accepted, branch.Describe(), budget.Token).ConfigureAwait(false);
             Forget(branch.Id);
             _logger.LogInformation("Deleted Neon branch {Branch} ({BranchId}) after the failed attempt to {Action}.", branch.Name, branch.Id, failedAction);
         }
@@ -441,7 +400,7 @@ public sealed class NeonBranchProvider : IBranchProvider
         {
             var reason = budget.IsCancellationRequested && e is OperationCanceledException
                 ? $"no result within the clean-up budget of {_timings.CleanupTimeout.TotalSeconds:0} s"
-                : _scrubber.Scrub(e.Message).TrimEnd('.');
+                : _api.Scrubber.Scrub(e.Message).TrimEnd('.');
             if (accepted is not null)
             {
                 // The branch is gone from the project; only Neon's own work on it is unfinished (it may queue behind the stuck operation).
@@ -472,200 +431,4 @@ public sealed class NeonBranchProvider : IBranchProvider
         return $"It carries no expiry (it was to have children), so a later session's sweeper removes it once it is older than {setting} ({window.TotalMinutes:0.#} min).";
     }
 
-    private async Task<Api.Endpoint> FindOrCreateEndpointAsync(BranchFacts branch, bool readOnly, CancellationToken cancellationToken)
-    {
-        var type = readOnly ? NeonStates.ReadOnly : NeonStates.ReadWrite;
-        var existing = await CallAsync($"list the endpoints of {Describe(branch)}", ct => _client.ListProjectBranchEndpointsAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
-        if (existing.Endpoints.FirstOrDefault(e => e.Type == type && e.Disabled != true) is { } found)
-        {
-            return IsReady(found) ? found : await WaitForEndpointAsync(found.Id, Describe(branch), cancellationToken).ConfigureAwait(false);
-        }
-
-        var request = new Api.EndpointCreateRequest { Endpoint = new Api.EndpointCreateRequestEndpoint { BranchId = branch.Id, Type = type } };
-        var created = await CallAsync(
-            $"create a {type} endpoint on {Describe(branch)}",
-            ct => _client.CreateProjectEndpointAsync(request, _projectId, ct),
-            cancellationToken,
-            mutating: true).ConfigureAwait(false);
-        try
-        {
-            await WaitForOperationsAsync(created.Operations, $"the {type} endpoint {created.Endpoint.Id} of {Describe(branch)}", cancellationToken).ConfigureAwait(false);
-            var endpoint = await WaitForEndpointAsync(created.Endpoint.Id, Describe(branch), cancellationToken).ConfigureAwait(false);
-            _logger.LogDebug("Created {Type} endpoint {EndpointId} on Neon branch {Branch}.", type, endpoint.Id, branch.Name);
-            return endpoint;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            using var budget = new CancellationTokenSource(_timings.CleanupTimeout, _time);
-            try
-            {
-                await CallAsync($"delete endpoint {created.Endpoint.Id}", ct => _client.DeleteProjectEndpointAsync(_projectId, created.Endpoint.Id, ct), budget.Token, mutating: true).ConfigureAwait(false);
-            }
-            catch (Exception cleanup) when (cleanup is not OutOfMemoryException)
-            {
-                _logger.LogWarning("Could not delete endpoint {EndpointId} after it failed to start: {Message} It goes with its branch.", created.Endpoint.Id, _scrubber.Scrub(cleanup.Message));
-            }
-
-            throw;
-        }
-    }
-
-    private async Task<bool> HasActiveComputeAsync(BranchFacts branch, CancellationToken cancellationToken)
-    {
-        var endpoints = await CallAsync($"list the endpoints of {Describe(branch)}", ct => _client.ListProjectBranchEndpointsAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
-        return endpoints.Endpoints.Any(e => e.CurrentState == NeonStates.EndpointActive);
-    }
-
-    private async Task<string> GetPasswordAsync(BranchFacts branch, CancellationToken cancellationToken)
-    {
-        if (_passwords.TryGetValue(branch.Id, out var cached))
-        {
-            return cached;
-        }
-
-        try
-        {
-            // Reveal, never reset: a reset would drop every other process's connections.
-            var revealed = await CallAsync(
-                $"read the password of role '{_options.Role}' on {Describe(branch)}",
-                ct => _client.GetProjectBranchRolePasswordAsync(_projectId, branch.Id, _options.Role, ct),
-                cancellationToken).ConfigureAwait(false);
-            _scrubber.Add(revealed.Password);
-            return _passwords[branch.Id] = revealed.Password;
-        }
-        catch (NeonProviderException e) when (e.StatusCode == 404)
-        {
-            var roles = await CallAsync($"list the roles of {Describe(branch)}", ct => _client.ListProjectBranchRolesAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
-            throw new NeonConfigurationException(NeonSettings.Role,
-                $"NeonRole is '{_options.Role}', but branch {Describe(branch)} has no such role (it has: {string.Join(", ", roles.Roles.Select(r => r.Name))}). Set NeonRole to one of them.", e);
-        }
-        catch (NeonProviderException e) when (e.StatusCode == 412)
-        {
-            throw new NeonConfigurationException(NeonSettings.Role,
-                $"Neon project {_projectId} does not store role passwords, so the password of '{_options.Role}' cannot be read, and Neon.Testing never resets it " +
-                "(that would drop other connections). Use a project that stores passwords (the default for new projects).", e);
-        }
-    }
-
-    private async Task EnsureDatabaseExistsAsync(BranchFacts branch, CancellationToken cancellationToken)
-    {
-        // Once per session: a wrong NeonDatabase should fail here, by name, not deep inside a migration.
-        if (Volatile.Read(ref _databaseChecked) != 0)
-        {
-            return;
-        }
-
-        var databases = await CallAsync($"list the databases of {Describe(branch)}", ct => _client.ListProjectBranchDatabasesAsync(_projectId, branch.Id, ct), cancellationToken).ConfigureAwait(false);
-        if (!databases.Databases.Any(d => d.Name == _options.Database))
-        {
-            throw new NeonConfigurationException(NeonSettings.Database,
-                $"NeonDatabase is '{_options.Database}', but branch {Describe(branch)} has no such database (it has: {string.Join(", ", databases.Databases.Select(d => d.Name))}). Set NeonDatabase to one of them.");
-        }
-
-        Volatile.Write(ref _databaseChecked, 1);
-    }
-
-    private async Task WaitForOperationsAsync(IEnumerable<Api.Operation> operations, string subject, CancellationToken cancellationToken)
-    {
-        var deadline = _time.GetUtcNow() + _timings.OperationTimeout;
-        foreach (var operation in operations)
-        {
-            var current = operation;
-            for (var poll = 0; ; poll++)
-            {
-                var outcome = NeonStates.Outcome(current.Status);
-                if (outcome == OperationOutcome.Succeeded)
-                {
-                    break;
-                }
-
-                if (outcome == OperationOutcome.Failed)
-                {
-                    throw new NeonProviderException(_scrubber.Scrub(
-                        $"Neon operation {current.Action} ({current.Id}) on {subject} ended '{current.Status}': {current.Error ?? "Neon gave no reason"}."));
-                }
-
-                if (_time.GetUtcNow() >= deadline)
-                {
-                    throw new NeonProviderException(
-                        $"Neon operation {current.Action} ({current.Id}) on {subject} was still '{current.Status}' after {_timings.OperationTimeout.TotalSeconds:0} s.");
-                }
-
-                await Task.Delay(_timings.PollDelay(poll), _time, cancellationToken).ConfigureAwait(false);
-                var id = current.Id;
-                current = (await CallAsync($"read operation {id}", ct => _client.GetProjectOperationAsync(_projectId, id, ct), cancellationToken).ConfigureAwait(false)).Operation;
-            }
-        }
-    }
-
-    private async Task<Api.Endpoint> WaitForEndpointAsync(string endpointId, string subject, CancellationToken cancellationToken)
-    {
-        var deadline = _time.GetUtcNow() + _timings.EndpointTimeout;
-        for (var poll = 0; ; poll++)
-        {
-            var endpoint = (await CallAsync($"read endpoint {endpointId}", ct => _client.GetProjectEndpointAsync(_projectId, endpointId, ct), cancellationToken).ConfigureAwait(false)).Endpoint;
-            if (IsReady(endpoint))
-            {
-                return endpoint;
-            }
-
-            if (endpoint.Disabled == true)
-            {
-                throw new NeonProviderException($"Endpoint {endpointId} of {subject} is disabled; Neon.Testing cannot connect through it.");
-            }
-
-            if (_time.GetUtcNow() >= deadline)
-            {
-                throw new NeonProviderException(
-                    $"Endpoint {endpointId} of {subject} was still '{endpoint.CurrentState}'{(endpoint.PendingState is { } pending ? $" (becoming '{pending}')" : "")} after {_timings.EndpointTimeout.TotalSeconds:0} s.");
-            }
-
-            await Task.Delay(_timings.PollDelay(poll), _time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Active, or suspended with nothing pending: an idle Neon compute wakes on the first connection.</summary>
-    private static bool IsReady(Api.Endpoint endpoint) =>
-        endpoint.Disabled != true && (endpoint.CurrentState == NeonStates.EndpointActive || (endpoint.CurrentState == "idle" && string.IsNullOrEmpty(endpoint.PendingState)));
-
-    private async Task<T> CallAsync<T>(string action, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, bool mutating = false)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Api.NeonApiException e) when (mutating && e.StatusCode == 423 && attempt < _timings.LockedAttempts)
-            {
-                // 423: another operation is running on the branch. Not a transport failure (the retry
-                // handler leaves 4xx alone), but worth waiting out a few times before giving up.
-                var delay = _timings.PollDelay(attempt + 2);
-                _logger.LogInformation("Neon is busy with another operation (423 Locked) while trying to {Action}; trying again in {Delay} ms.", action, (long)delay.TotalMilliseconds);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Api.NeonApiException e) when (e.StatusCode is 401 or 403)
-            {
-                throw new NeonConfigurationException(NeonSettings.ApiKey,
-                    $"The Neon API refused the API key ({e.StatusCode}) trying to {action}. Set NEON_API_KEY to a key with access to project {_projectId}.", e);
-            }
-            catch (Api.NeonApiException e)
-            {
-                throw new NeonProviderException(_scrubber.Scrub($"Neon API refused to {action}: {Describe(e)}"), e.StatusCode, e);
-            }
-            catch (Exception e) when (e is HttpRequestException or TimeoutException)
-            {
-                throw new NeonProviderException(_scrubber.Scrub($"Could not {action}: {e.Message}"), null, e);
-            }
-        }
-    }
-
-    private static string Describe(Api.NeonApiException exception) => exception switch
-    {
-        Api.NeonApiException<Api.GeneralError> { Result: { } error } when !string.IsNullOrWhiteSpace(error.Message) =>
-            $"{exception.StatusCode}{(string.IsNullOrEmpty(error.Code) ? "" : " " + error.Code)}: {error.Message}",
-        { StatusCode: 429 } => "429 Too Many Requests, still after every retry the policy allows.",
-        { StatusCode: >= 500 } => $"{exception.StatusCode}, a Neon server error, still after every retry the policy allows.",
-        _ => $"{exception.StatusCode}: {exception.Message.Split('\n', 2)[0]}",
-    };
 }

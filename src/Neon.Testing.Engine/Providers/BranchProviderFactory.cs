@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Neon.Testing.Engine.Providers.Local;
+using Neon.Testing.Engine.Providers.NeonCloud;
 
-namespace Neon.Testing.Engine;
+namespace Neon.Testing.Engine.Providers;
 
 /// <summary>Creates the provider that <see cref="NeonTestingOptions.ResolvedProvider"/> names.</summary>
 public static class BranchProviderFactory
@@ -13,7 +14,7 @@ public static class BranchProviderFactory
         return options.ResolvedProvider switch
         {
             ProviderKind.Local => await LocalBranchProvider.CreateAsync(options, logger, cancellationToken).ConfigureAwait(false),
-            _ => new Providers.NeonCloud.NeonBranchProvider(options, logger) as IBranchProvider,
+            _ => new NeonBranchProvider(options, logger) as IBranchProvider,
         };
     }
 }
