@@ -63,7 +63,7 @@ public sealed class CassetteReplayTests
         var result = await ClientCalls.InvokeAsync(client, operationId, recorded.Path, interaction.Uri.Query, interaction.RequestBody, TestContext.CancellationToken);
 
         // The client asked for exactly what the recording asked for ...
-        Assert.AreEqual($"{interaction.Method} {interaction.Uri.PathAndQuery}", server.Requests.Single());
+        Assert.AreEqual($"{interaction.Method} {interaction.Uri.PathAndQuery}", server.Requests.Single().Line);
         // ... and its types hold everything Neon answered.
         using var original = JsonDocument.Parse(interaction.ResponseBody);
         using var roundTripped = JsonDocument.Parse(JsonSerializer.Serialize(result, result.GetType(), NeonApiClient.SerializerOptions));

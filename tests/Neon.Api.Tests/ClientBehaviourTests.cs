@@ -37,7 +37,7 @@ public sealed class ClientBehaviourTests
     public async Task UnknownStatesAndFields_DeserialiseAndSurvive_SoANeonChangeCannotBreakTheClient()
     {
         const string body = """{"operation":{"id":"0b2e2e4e-0000-4000-8000-000000000000","project_id":"p","branch_id":"br-a","action":"an_action_from_the_future","status":"a_status_from_the_future","failures_count":0,"created_at":"2025-01-16T21:02:01Z","updated_at":"2025-01-16T21:02:01Z","total_duration_ms":0,"a_field_from_the_future":{"x":[1,2]}}}""";
-        await using var server = LoopbackServer.Start(context => Reply(context, 200, body));
+        await using var server = LoopbackServer.Start(context => LoopbackServer.ReplyAsync(context, 200, body));
         var client = Client(server);
 
         var response = await client.GetProjectOperationAsync("p", Guid.Parse("0b2e2e4e-0000-4000-8000-000000000000"), TestContext.CancellationToken);
@@ -54,7 +54,7 @@ public sealed class ClientBehaviourTests
     [TestMethod]
     public async Task ErrorResponse_CarriesStatusAndNeonsMessage()
     {
-        await using var server = LoopbackServer.Start(context => Reply(context, 404, """{"code":"","message":"branch not found","request_id":"r-1"}"""));
+        await using var server = LoopbackServer.Start(context => LoopbackServer.ReplyAsync(context, 404, """{"code":"","message":"branch not found","request_id":"r-1"}"""));
         var client = Client(server);
 
         var error = await Assert.ThrowsExactlyAsync<NeonApiException<GeneralError>>(() => client.GetProjectBranchAsync("p", "br-missing", TestContext.CancellationToken));
@@ -82,7 +82,7 @@ public sealed class ClientBehaviourTests
     public async Task UnreadableResponse_LeavesTheBodyOutOfTheException_BecauseItMayHoldAPassword()
     {
         // Cut off mid-document, right after the secret.
-        await using var server = LoopbackServer.Start(context => Reply(context, 200, """{"password":"s3cret-Pw-123","extra":"""));
+        await using var server = LoopbackServer.Start(context => LoopbackServer.ReplyAsync(context, 200, """{"password":"s3cret-Pw-123","extra":"""));
         var client = Client(server);
 
         var error = await Assert.ThrowsAsync<NeonApiException>(() => client.GetProjectBranchRolePasswordAsync("p", "br-a", "neondb_owner", TestContext.CancellationToken));
@@ -94,22 +94,14 @@ public sealed class ClientBehaviourTests
     [TestMethod]
     public async Task PathParameters_AreEscaped()
     {
-        await using var server = LoopbackServer.Start(context => Reply(context, 200, """{"password":"x"}"""));
+        await using var server = LoopbackServer.Start(context => LoopbackServer.ReplyAsync(context, 200, """{"password":"x"}"""));
         var client = Client(server);
 
         await client.GetProjectBranchRolePasswordAsync("p", "br-a", "role/with space", TestContext.CancellationToken);
 
-        Assert.AreEqual("GET /api/v2/projects/p/branches/br-a/roles/role%2Fwith%20space/reveal_password", server.Requests.Single());
+        Assert.AreEqual("GET /api/v2/projects/p/branches/br-a/roles/role%2Fwith%20space/reveal_password", server.Requests.Single().Line);
     }
 
     private static NeonApiClient Client(LoopbackServer server) =>
         new(new HttpClient { BaseAddress = new Uri(server.Root, "api/v2/") });
-
-    private static async Task Reply(System.Net.HttpListenerContext context, int status, string body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        var bytes = Encoding.UTF8.GetBytes(body);
-        await context.Response.OutputStream.WriteAsync(bytes);
-    }
 }
