@@ -129,18 +129,14 @@ public sealed class ChangeTrackerTests
         AssertSame(baseline, await db.SnapshotAsync(Token));
     }
 
-    [TestMethod]
-    [DataRow(false)]
-    [DataRow(true)]
-    public async Task Reset_RestoresTables_WhateverTheForeignKeyOrder(bool asOwner)
-    {
-        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
-        await using var tracker = await db.AttachAsync(cancellationToken: Token);
-        var baseline = await db.SnapshotAsync(Token);
+    /// <summary>A test's writes that a targeted restore must undo in place, on the shop schema unless it names its own.</summary>
+    private sealed record RestoreScenario(string Writes, string Schema = ShopSchema.Sql, long? TruncateThresholdBytes = null, int? TrackedTables = null);
 
+    private static readonly Dictionary<string, RestoreScenario> RestoreScenarios = new(StringComparer.Ordinal)
+    {
         // Bob is re-pointed at a new customer, Ada (whom Bob referenced) is deleted with her orders (cascade), the new
         // customer gets orders and lines: restoring needs Ada back before Bob points at her, and Cy gone after.
-        await db.ExecuteAsync("""
+        ["rows were written whatever the foreign-key order"] = new("""
             INSERT INTO app.orders (customer_id, total) VALUES (1, 1);
             INSERT INTO app.customer (name, country) VALUES ('Cy', 'NL');
             UPDATE app.customer SET referrer = (SELECT id FROM app.customer WHERE name = 'Cy') WHERE name = 'Bob';
@@ -148,42 +144,57 @@ public sealed class ChangeTrackerTests
             INSERT INTO app.customer (name) VALUES ('Ada');
             INSERT INTO app.orders (customer_id, total) SELECT id, 42 FROM app.customer WHERE name = 'Cy';
             INSERT INTO app.order_line SELECT id, 'sku', 1 FROM app.orders;
-            """, Token);
-        var result = await tracker.ResetAsync(Token);
+            """),
+        ["tables were truncated"] = new("TRUNCATE app.tag; TRUNCATE app.country, app.customer CASCADE;"),
 
-        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
-        AssertSame(baseline, await db.SnapshotAsync(Token));
-    }
-
-    [TestMethod]
-    [DataRow(false)]
-    [DataRow(true)]
-    public async Task Reset_RestoresTruncatedTables(bool asOwner)
-    {
-        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
-        await using var tracker = await db.AttachAsync(cancellationToken: Token);
-        var baseline = await db.SnapshotAsync(Token);
-
-        await db.ExecuteAsync("TRUNCATE app.tag; TRUNCATE app.country, app.customer CASCADE;", Token);
-        var result = await tracker.ResetAsync(Token);
-
-        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
-        AssertSame(baseline, await db.SnapshotAsync(Token));
-    }
-
-    [TestMethod]
-    [DataRow(false)]
-    [DataRow(true)]
-    public async Task Reset_TruncatesLargeEmptiedTables_WhenEveryReferencingTableGoesToo(bool asOwner)
-    {
-        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
-        await using var tracker = await db.AttachAsync(new RestoreOptions { TruncateThresholdBytes = 8192 }, Token);
-        var baseline = await db.SnapshotAsync(Token);
-
-        await db.ExecuteAsync("""
+        // Large tables emptied to their empty baseline are truncated, since every table referencing them goes too.
+        ["large tables with an empty baseline were filled"] = new("""
             INSERT INTO app.orders (customer_id, total) SELECT 1 + g % 2, g FROM generate_series(1, 2000) g;
             INSERT INTO app.order_line SELECT id, 'sku', 1 FROM app.orders;
-            """, Token);
+            """, TruncateThresholdBytes: 8192),
+        ["partitioned and inherited tables were written"] = new("""
+            INSERT INTO app.measure_2025 VALUES ('2025-06-01', 3);
+            UPDATE app.measure SET day = '2025-02-02' WHERE value = 1;
+            DELETE FROM app.animal WHERE name = 'rex';
+            UPDATE app.animal SET name = 'thing';
+            """,
+            Schema: """
+                CREATE SCHEMA app;
+                CREATE TABLE app.measure (day date NOT NULL, value int NOT NULL, PRIMARY KEY (day, value)) PARTITION BY RANGE (day);
+                CREATE TABLE app.measure_2024 PARTITION OF app.measure FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+                CREATE TABLE app.measure_2025 PARTITION OF app.measure FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+                INSERT INTO app.measure VALUES ('2024-05-01', 1), ('2025-05-01', 2);
+                CREATE TABLE app.animal (name text);
+                CREATE TABLE app.dog (barks boolean) INHERITS (app.animal);
+                INSERT INTO app.animal VALUES ('generic');
+                INSERT INTO app.dog VALUES ('rex', true);
+                """,
+            TrackedTables: 3),
+    };
+
+    [TestMethod]
+    [DataRow("rows were written whatever the foreign-key order", false)]
+    [DataRow("rows were written whatever the foreign-key order", true)]
+    [DataRow("tables were truncated", false)]
+    [DataRow("tables were truncated", true)]
+    [DataRow("large tables with an empty baseline were filled", false)]
+    [DataRow("large tables with an empty baseline were filled", true)]
+    [DataRow("partitioned and inherited tables were written", false)]
+    [DataRow("partitioned and inherited tables were written", true)]
+    public async Task Reset_RestoresTheBaselineInPlace_When(string scenario, bool asOwner)
+    {
+        var given = RestoreScenarios[scenario];
+        await using var db = await IsolationDatabase.CreateAsync(given.Schema, asOwner, cancellationToken: Token);
+        if (given.TrackedTables is { } trackedTables)
+        {
+            Assert.AreEqual(trackedTables, db.Installation.TrackedTables, string.Join("; ", db.Installation.UntrackedTables));
+        }
+
+        var options = given.TruncateThresholdBytes is { } threshold ? new RestoreOptions { TruncateThresholdBytes = threshold } : new RestoreOptions();
+        await using var tracker = await db.AttachAsync(options, Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        await db.ExecuteAsync(given.Writes, Token);
         var result = await tracker.ResetAsync(Token);
 
         Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
@@ -191,38 +202,33 @@ public sealed class ChangeTrackerTests
     }
 
     [TestMethod]
-    [DataRow(false)]
-    [DataRow(true)]
-    public async Task Reset_RewindsSequences_MovedByARolledBackTransaction(bool asOwner)
+    [DataRow("a transaction rolled back", false)]
+    [DataRow("a transaction rolled back", true)]
+    [DataRow("an insert failed", false)]
+    [DataRow("an insert failed", true)]
+    public async Task Reset_RewindsTheSequencesThatMoved_When(string scenario, bool asOwner)
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
         await using var tracker = await db.AttachAsync(cancellationToken: Token);
         var baseline = await db.SnapshotAsync(Token);
 
-        await db.ExecuteAsync("BEGIN; INSERT INTO app.orders (customer_id, total) VALUES (1, 1); ROLLBACK;", Token);
-        var result = await tracker.ResetAsync(Token);
+        ResetResult result;
+        if (scenario == "a transaction rolled back")
+        {
+            await db.ExecuteAsync("BEGIN; INSERT INTO app.orders (customer_id, total) VALUES (1, 1); ROLLBACK;", Token);
+            result = await tracker.ResetAsync(Token);
+            Assert.IsEmpty(result.Tables);
+            CollectionAssert.AreEquivalent(new[] { "app.orders_id_seq", "app.audit_id_seq" }, result.Sequences.ToArray());
+        }
+        else
+        {
+            // The identity default takes a value before the unique name fails the statement.
+            await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsync("INSERT INTO app.customer (name) VALUES ('Ada')", Token));
+            result = await tracker.ResetAsync(Token);
+            CollectionAssert.AreEqual(new[] { "app.customer_id_seq" }, result.Sequences.ToArray());
+        }
 
         Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
-        Assert.IsEmpty(result.Tables);
-        CollectionAssert.AreEquivalent(new[] { "app.orders_id_seq", "app.audit_id_seq" }, result.Sequences.ToArray());
-        AssertSame(baseline, await db.SnapshotAsync(Token));
-    }
-
-    [TestMethod]
-    [DataRow(false)]
-    [DataRow(true)]
-    public async Task Reset_RewindsTheSequence_WhenAnInsertFailed(bool asOwner)
-    {
-        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
-        await using var tracker = await db.AttachAsync(cancellationToken: Token);
-        var baseline = await db.SnapshotAsync(Token);
-
-        // The identity default takes a value before the unique name fails the statement.
-        await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsync("INSERT INTO app.customer (name) VALUES ('Ada')", Token));
-        var result = await tracker.ResetAsync(Token);
-
-        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
-        CollectionAssert.AreEqual(new[] { "app.customer_id_seq" }, result.Sequences.ToArray());
         AssertSame(baseline, await db.SnapshotAsync(Token));
     }
 
@@ -507,39 +513,6 @@ public sealed class ChangeTrackerTests
         Assert.AreEqual(ResetKind.Full, result.Kind);
         StringAssert.Contains(result.Reason, "not installed");
         Assert.AreEqual(RestoreMode.Unavailable, tracker.RestoreMode);
-    }
-
-    [TestMethod]
-    [DataRow(false)]
-    [DataRow(true)]
-    public async Task Reset_RestoresPartitionedAndInheritedTables(bool asOwner)
-    {
-        const string Schema = """
-            CREATE SCHEMA app;
-            CREATE TABLE app.measure (day date NOT NULL, value int NOT NULL, PRIMARY KEY (day, value)) PARTITION BY RANGE (day);
-            CREATE TABLE app.measure_2024 PARTITION OF app.measure FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-            CREATE TABLE app.measure_2025 PARTITION OF app.measure FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
-            INSERT INTO app.measure VALUES ('2024-05-01', 1), ('2025-05-01', 2);
-            CREATE TABLE app.animal (name text);
-            CREATE TABLE app.dog (barks boolean) INHERITS (app.animal);
-            INSERT INTO app.animal VALUES ('generic');
-            INSERT INTO app.dog VALUES ('rex', true);
-            """;
-        await using var db = await IsolationDatabase.CreateAsync(Schema, asOwner, cancellationToken: Token);
-        Assert.AreEqual(3, db.Installation.TrackedTables, string.Join("; ", db.Installation.UntrackedTables));
-        await using var tracker = await db.AttachAsync(cancellationToken: Token);
-        var baseline = await db.SnapshotAsync(Token);
-
-        await db.ExecuteAsync("""
-            INSERT INTO app.measure_2025 VALUES ('2025-06-01', 3);
-            UPDATE app.measure SET day = '2025-02-02' WHERE value = 1;
-            DELETE FROM app.animal WHERE name = 'rex';
-            UPDATE app.animal SET name = 'thing';
-            """, Token);
-        var result = await tracker.ResetAsync(Token);
-
-        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
-        AssertSame(baseline, await db.SnapshotAsync(Token));
     }
 
     private static async Task WithLockTimeout(NpgsqlConnection connection, NpgsqlCommand command)

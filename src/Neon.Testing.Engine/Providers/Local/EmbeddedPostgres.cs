@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -15,9 +13,6 @@ namespace Neon.Testing.Engine.Providers.Local;
 public sealed class EmbeddedPostgres
 {
     private const string SuperUser = "postgres";
-
-    // PostgreSQL refuses to run as root; this account exists on every Linux and macOS.
-    private const string UnprivilegedUser = "nobody";
 
     private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
@@ -58,7 +53,7 @@ public sealed class EmbeddedPostgres
     public static string DefaultRootDirectory(int majorVersion)
     {
         var leaf = $"pg{majorVersion}";
-        if (IsRoot)
+        if (ServerUser.IsRoot)
         {
             // The server runs as 'nobody', which cannot enter /root: keep the cluster somewhere it can.
             return Path.Combine("/var/tmp", "neon-testing-root", leaf);
@@ -86,10 +81,10 @@ public sealed class EmbeddedPostgres
         var binaries = PostgresBinaries.Find();
         rootDirectory = Path.GetFullPath(rootDirectory ?? DefaultRootDirectory(binaries.MajorVersion));
         Directory.CreateDirectory(rootDirectory);
-        if (IsRoot)
+        if (ServerUser.IsRoot)
         {
-            SetMode(rootDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            EnsureTraversable(rootDirectory);
+            ServerUser.SetMode(rootDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            ServerUser.EnsureTraversable(rootDirectory);
         }
 
         using var fileLock = await AcquireLockAsync(Path.Combine(rootDirectory, ".lock"), cancellationToken).ConfigureAwait(false);
@@ -104,15 +99,15 @@ public sealed class EmbeddedPostgres
         }
 
         var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken).ConfigureAwait(false)).Trim();
-        var port = ReadRunningPort(dataDirectory);
-        if (port is not null && await CanConnectAsync(port.Value, password, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false))
+        var port = ClusterProbe.ReadRunningPort(dataDirectory);
+        if (port is not null && await ClusterProbe.CanConnectAsync(port.Value, SuperUser, password, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false))
         {
             logger.LogDebug("Reusing the embedded PostgreSQL in {Directory} on port {Port}.", rootDirectory, port);
             return new EmbeddedPostgres(rootDirectory, port.Value, password, start, stopwatch.Elapsed);
         }
 
         port = await StartServerAsync(binaries, rootDirectory, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
-        if (!await CanConnectAsync(port.Value, password, ReadyTimeout, cancellationToken).ConfigureAwait(false))
+        if (!await ClusterProbe.CanConnectAsync(port.Value, SuperUser, password, ReadyTimeout, cancellationToken).ConfigureAwait(false))
         {
             throw new InvalidOperationException($"The embedded PostgreSQL in {rootDirectory} started but did not accept connections within {ReadyTimeout.TotalSeconds:0} s. See {LogFile(rootDirectory)}.");
         }
@@ -130,21 +125,20 @@ public sealed class EmbeddedPostgres
     public static async Task<bool> StopAsync(string rootDirectory, CancellationToken cancellationToken = default)
     {
         var dataDirectory = Path.Combine(rootDirectory, "data");
-        if (ReadRunningPort(dataDirectory) is null)
+        if (ClusterProbe.ReadRunningPort(dataDirectory) is null)
         {
             return false;
         }
 
         var binaries = PostgresBinaries.Find();
-        var result = await RunAsServerUserAsync(binaries.PgCtl, ["stop", "-D", dataDirectory, "-m", "fast", "-w", "-t", "60"], TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
+        var result = await ServerUser.RunAsync(binaries.PgCtl, ["stop", "-D", dataDirectory, "-m", "fast", "-w", "-t", "60"], TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0;
     }
 
-    // .NET resolves Environment.UserName from the effective uid on Unix.
     /// <summary>Whether this process runs as root (the server then runs as <c>nobody</c>).</summary>
-    public static bool IsRunningAsRoot => IsRoot;
+    public static bool IsRunningAsRoot => ServerUser.IsRoot;
 
-    internal static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
+    internal static bool IsRoot => ServerUser.IsRoot;
 
     private static async Task InitializeAsync(PostgresBinaries binaries, string rootDirectory, string dataDirectory, string passwordFile, ILogger logger, CancellationToken cancellationToken)
     {
@@ -156,7 +150,7 @@ public sealed class EmbeddedPostgres
 
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18)).ToLowerInvariant();
         await File.WriteAllTextAsync(passwordFile, password, cancellationToken).ConfigureAwait(false);
-        SetMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        ServerUser.SetMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         // initdb reads the password from a file; it runs as the server user, so hand it a copy it may read, then delete it.
         var initPasswordFile = Path.Combine(rootDirectory, $".initdb-{Environment.ProcessId}.pw");
@@ -164,15 +158,15 @@ public sealed class EmbeddedPostgres
         try
         {
             Directory.CreateDirectory(dataDirectory);
-            if (IsRoot)
+            if (ServerUser.IsRoot)
             {
-                await ChownToServerUserAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
-                await ChownToServerUserAsync(initPasswordFile, cancellationToken).ConfigureAwait(false);
+                await ServerUser.ChownAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
+                await ServerUser.ChownAsync(initPasswordFile, cancellationToken).ConfigureAwait(false);
             }
 
-            SetMode(initPasswordFile, UnixFileMode.UserRead);
-            SetMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var result = await RunAsServerUserAsync(
+            ServerUser.SetMode(initPasswordFile, UnixFileMode.UserRead);
+            ServerUser.SetMode(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var result = await ServerUser.RunAsync(
                 binaries.InitDb,
                 ["-D", dataDirectory, "-U", SuperUser, $"--pwfile={initPasswordFile}", "--auth-host=scram-sha-256", "--auth-local=peer", "-E", "UTF8", "--no-locale", "--no-sync"],
                 TimeSpan.FromMinutes(3),
@@ -210,17 +204,17 @@ public sealed class EmbeddedPostgres
         if (!Directory.Exists(Path.GetDirectoryName(logFile)))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
-            if (IsRoot)
+            if (ServerUser.IsRoot)
             {
-                await ChownToServerUserAsync(Path.GetDirectoryName(logFile)!, cancellationToken).ConfigureAwait(false);
+                await ServerUser.ChownAsync(Path.GetDirectoryName(logFile)!, cancellationToken).ConfigureAwait(false);
             }
         }
 
         ProcessRunner.Result? last = null;
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            var port = FindFreePort();
-            last = await RunAsServerUserAsync(
+            var port = ClusterProbe.FindFreePort();
+            last = await ServerUser.RunAsync(
                 binaries.PgCtl,
                 ["start", "-D", dataDirectory, "-l", logFile, "-w", "-t", ((int)ReadyTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", $"-p {port}"],
                 ReadyTimeout + TimeSpan.FromSeconds(10),
@@ -241,79 +235,6 @@ public sealed class EmbeddedPostgres
     /// <summary>The server's log (written by the server user, hence in a folder of its own).</summary>
     internal static string LogFile(string rootDirectory) => Path.Combine(rootDirectory, "log", "server.log");
 
-    private static int? ReadRunningPort(string dataDirectory)
-    {
-        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(pidFile);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        if (lines.Length < 4 || !int.TryParse(lines[0], out var pid) || !int.TryParse(lines[3], out var port))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited ? null : port;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
-
-    private static async Task<bool> CanConnectAsync(int port, string password, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var connectionString = new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Username = SuperUser,
-            Password = password,
-            Database = "postgres",
-            Pooling = false,
-            Timeout = 5,
-        }.ConnectionString;
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(connectionString);
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException)
-            {
-                if (deadline.Elapsed > timeout)
-                {
-                    return false;
-                }
-
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static int FindFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken) =>
         ExclusiveFileLock.AcquireAsync(
             path,
@@ -321,52 +242,4 @@ public sealed class EmbeddedPostgres
             TimeSpan.FromMilliseconds(50),
             $"Another process has held {path} for over {LockTimeout.TotalMinutes:0} minutes while starting the embedded PostgreSQL. If no test run is active, delete that file.",
             cancellationToken);
-
-    private static Task<ProcessRunner.Result> RunAsServerUserAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (!IsRoot)
-        {
-            return ProcessRunner.RunAsync(program, arguments, timeout, cancellationToken: cancellationToken);
-        }
-
-        var runuser = new[] { "/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser" }.FirstOrDefault(File.Exists);
-        if (runuser is not null)
-        {
-            return ProcessRunner.RunAsync(runuser, ["-u", UnprivilegedUser, "--", program, .. arguments], timeout, workingDirectory: "/", cancellationToken: cancellationToken);
-        }
-
-        var setpriv = new[] { "/usr/bin/setpriv", "/bin/setpriv" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("PostgreSQL cannot run as root, and neither runuser nor setpriv is available to run it as 'nobody'. Run the tests as a normal user, or set NeonLocalConnectionString to an existing server.");
-        return ProcessRunner.RunAsync(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", program, .. arguments], timeout, workingDirectory: "/", cancellationToken: cancellationToken);
-    }
-
-    private static async Task ChownToServerUserAsync(string path, CancellationToken cancellationToken)
-    {
-        var result = await ProcessRunner.RunAsync("chown", ["-R", $"{UnprivilegedUser}:", path], TimeSpan.FromSeconds(30), cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"Could not hand {path} to the '{UnprivilegedUser}' user: {result.Output}");
-        }
-    }
-
-    private static void SetMode(string path, UnixFileMode mode)
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, mode);
-        }
-    }
-
-    private static void EnsureTraversable(string directory)
-    {
-        // 'nobody' must be able to walk down to the data folder.
-        for (var current = Path.GetDirectoryName(directory); !string.IsNullOrEmpty(current) && current != "/"; current = Path.GetDirectoryName(current))
-        {
-            var mode = OperatingSystem.IsWindows() ? UnixFileMode.OtherExecute : File.GetUnixFileMode(current);
-            if (!mode.HasFlag(UnixFileMode.OtherExecute))
-            {
-                throw new InvalidOperationException($"The embedded PostgreSQL runs as '{UnprivilegedUser}' when tests run as root, and it cannot enter {current}. Set NeonLocalDataDirectory (NEON_LOCAL_DATA_DIR) to a folder outside it, e.g. /var/tmp/neon-testing.");
-            }
-        }
-    }
 }

@@ -15,13 +15,13 @@ public sealed class LocalBranchProvider : IBranchProvider
 {
     // Session liveness: each provider holds this advisory lock (objid = owner id) while it lives;
     // the sweeper leaves alone anything whose owner still holds it.
-    private const int LivenessLockClass = 0x4E454F4E;
+    internal const int LivenessLockClass = 0x4E454F4E;
 
     private readonly NeonTestingOptions _options;
     private readonly ILogger _logger;
     private readonly NpgsqlConnectionStringBuilder _server;
     private readonly NpgsqlConnection _liveness;
-    private readonly NpgsqlDataSource _admin;
+    private readonly LocalServerAdmin _admin;
     private readonly bool _canCreateRoles;
     private readonly SemaphoreSlim _endpointLock = new(1, 1);
     private readonly Dictionary<string, BranchEndpoint> _readOnlyEndpoints = new(StringComparer.Ordinal);
@@ -33,7 +33,7 @@ public sealed class LocalBranchProvider : IBranchProvider
         _logger = logger;
         _server = server;
         _liveness = liveness;
-        _admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = true, MaxPoolSize = 8 });
+        _admin = new LocalServerAdmin(server);
         OwnerId = ownerId;
         _canCreateRoles = canCreateRoles;
         Embedded = embedded;
@@ -127,7 +127,7 @@ public sealed class LocalBranchProvider : IBranchProvider
     public async Task<Branch> GetRootBranchAsync(CancellationToken cancellationToken = default)
     {
         var root = string.IsNullOrEmpty(_options.ParentBranch) ? _options.Database : _options.ParentBranch;
-        var existing = await ReadDatabaseAsync(root, cancellationToken).ConfigureAwait(false);
+        var existing = await _admin.ReadDatabaseAsync(root, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             if (!string.IsNullOrEmpty(_options.ParentBranch))
@@ -138,8 +138,8 @@ public sealed class LocalBranchProvider : IBranchProvider
 
             // The default root is an empty database of ours; users' own databases are never created or changed.
             var marker = new DatabaseMarker("root", null, null, DateTimeOffset.UtcNow, null);
-            await ExecuteAsync($"CREATE DATABASE {PgIdentifier.Quote(root)}", cancellationToken, ignoreDuplicate: true).ConfigureAwait(false);
-            await ExecuteAsync($"COMMENT ON DATABASE {PgIdentifier.Quote(root)} IS {PgIdentifier.Literal(marker.Format())}", cancellationToken).ConfigureAwait(false);
+            await _admin.ExecuteAsync($"CREATE DATABASE {PgIdentifier.Quote(root)}", cancellationToken, ignoreDuplicate: true).ConfigureAwait(false);
+            await _admin.ExecuteAsync($"COMMENT ON DATABASE {PgIdentifier.Quote(root)} IS {PgIdentifier.Literal(marker.Format())}", cancellationToken).ConfigureAwait(false);
             return new Branch(root, root, null, null, marker.Created);
         }
 
@@ -150,7 +150,7 @@ public sealed class LocalBranchProvider : IBranchProvider
     public async Task<Branch> CreateBranchAsync(BranchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RequireOurName(request.Name, "create");
+        LocalServerAdmin.RequireOurName(request.Name, "create");
         if (System.Text.Encoding.UTF8.GetByteCount(request.Name) > 63)
         {
             throw new ArgumentException($"Branch name '{request.Name}' is longer than PostgreSQL's 63-byte limit.", nameof(request));
@@ -195,10 +195,10 @@ public sealed class LocalBranchProvider : IBranchProvider
     public async Task ResetBranchAsync(Branch branch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(branch);
-        var marker = await RequireMarkedAsync(branch.Id, "reset", cancellationToken).ConfigureAwait(false);
+        var marker = await _admin.RequireMarkedAsync(branch.Id, "reset", cancellationToken).ConfigureAwait(false);
         var parent = marker.Parent ?? throw new InvalidOperationException($"Refusing to reset '{branch.Id}': its marker names no parent.");
-        await DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(branch.Id)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+        await _admin.DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
+        await _admin.ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(branch.Id)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
         await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
         NpgsqlConnection.ClearAllPools();
     }
@@ -207,8 +207,8 @@ public sealed class LocalBranchProvider : IBranchProvider
     public async Task<Branch> RenameBranchAsync(Branch branch, string newName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(branch);
-        RequireOurName(newName, "rename a branch to");
-        var marker = await RequireMarkedAsync(branch.Id, "rename", cancellationToken).ConfigureAwait(false);
+        LocalServerAdmin.RequireOurName(newName, "rename a branch to");
+        var marker = await _admin.RequireMarkedAsync(branch.Id, "rename", cancellationToken).ConfigureAwait(false);
 
         // PostgreSQL renames only a database nobody is connected to; this process's idle pooled connections go first.
         if (_readWriteEndpoints.TryRemove(branch.Id, out var connectionString))
@@ -217,8 +217,8 @@ public sealed class LocalBranchProvider : IBranchProvider
             NpgsqlConnection.ClearPool(pooled);
         }
 
-        await DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync($"ALTER DATABASE {PgIdentifier.Quote(branch.Id)} RENAME TO {PgIdentifier.Quote(newName)}", cancellationToken).ConfigureAwait(false);
+        await _admin.DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
+        await _admin.ExecuteAsync($"ALTER DATABASE {PgIdentifier.Quote(branch.Id)} RENAME TO {PgIdentifier.Quote(newName)}", cancellationToken).ConfigureAwait(false);
         return new Branch(newName, newName, marker.Parent, marker.Expires, marker.Created);
     }
 
@@ -226,7 +226,7 @@ public sealed class LocalBranchProvider : IBranchProvider
     public async Task DeleteBranchAsync(Branch branch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(branch);
-        await RequireMarkedAsync(branch.Id, "delete", cancellationToken).ConfigureAwait(false);
+        await _admin.RequireMarkedAsync(branch.Id, "delete", cancellationToken).ConfigureAwait(false);
         await DropAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         await _endpointLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -242,7 +242,7 @@ public sealed class LocalBranchProvider : IBranchProvider
     /// <inheritdoc />
     public async Task<Branch?> FindBranchAsync(string name, CancellationToken cancellationToken = default)
     {
-        var found = await ReadDatabaseAsync(name, cancellationToken).ConfigureAwait(false);
+        var found = await _admin.ReadDatabaseAsync(name, cancellationToken).ConfigureAwait(false);
         if (found?.Marker is not { } marker || !BranchNames.IsOurs(name))
         {
             return null;
@@ -255,7 +255,7 @@ public sealed class LocalBranchProvider : IBranchProvider
     public async Task<IReadOnlyList<Branch>> ListOurBranchesAsync(CancellationToken cancellationToken = default)
     {
         var branches = new List<Branch>();
-        foreach (var (name, marker) in await ListMarkedAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var (name, marker) in await _admin.ListMarkedAsync(cancellationToken).ConfigureAwait(false))
         {
             branches.Add(new Branch(name, name, marker.Parent, marker.Expires, marker.Created));
         }
@@ -264,46 +264,8 @@ public sealed class LocalBranchProvider : IBranchProvider
     }
 
     /// <inheritdoc />
-    public async Task<int> SweepExpiredAsync(CancellationToken cancellationToken = default)
-    {
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = _admin.CreateCommand("SELECT objid::text FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND granted"))
-        {
-            command.Parameters.AddWithValue((long)LivenessLockClass);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                live.Add(reader.GetString(0));
-            }
-        }
-
-        var now = DateTimeOffset.UtcNow;
-        var swept = 0;
-        foreach (var (name, marker) in await ListMarkedAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var ownerAlive = marker.Session is not null && live.Contains(marker.Session);
-            var expired = marker.Expires is { } expires && expires < now;
-
-            // A template whose builder is gone was never completed: no one can finish or reuse it.
-            var abandonedBuild = BranchNames.IsTemplateBuild(name) && marker.Session is not null;
-            if ((expired || abandonedBuild) && !ownerAlive)
-            {
-                try
-                {
-                    await DropAsync(name, cancellationToken).ConfigureAwait(false);
-                    swept++;
-                    _logger.LogInformation("Swept {Branch} ({Why}).", name, expired ? $"expired {marker.Expires:u}" : "an unfinished template of a run that is gone");
-                }
-                catch (PostgresException e)
-                {
-                    _logger.LogWarning("Could not sweep {Branch}: {Message}", name, e.MessageText);
-                }
-            }
-        }
-
-        swept += await SweepRolesAsync(live, now, cancellationToken).ConfigureAwait(false);
-        return swept;
-    }
+    public Task<int> SweepExpiredAsync(CancellationToken cancellationToken = default) =>
+        new LocalSweeper(_admin, _logger, DropAsync).SweepAsync(cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -329,14 +291,14 @@ public sealed class LocalBranchProvider : IBranchProvider
     {
         // A separate clone serves reads: connections to the branch itself would stop PostgreSQL
         // from cloning it again (children, full resets), which it refuses while anyone is connected.
-        var marker = await RequireMarkedAsync(branch.Id, "open a read-only endpoint on", cancellationToken).ConfigureAwait(false);
+        var marker = await _admin.RequireMarkedAsync(branch.Id, "open a read-only endpoint on", cancellationToken).ConfigureAwait(false);
         var database = ReadOnlyDatabaseName(branch.Id);
         await CloneAsync(database, branch.Id, marker with { Kind = "read-only", Parent = branch.Id, Created = DateTimeOffset.UtcNow }, cancellationToken).ConfigureAwait(false);
 
         if (!_canCreateRoles)
         {
             // Without CREATEROLE the same login is used and the database itself refuses writes.
-            await ExecuteAsync($"ALTER DATABASE {PgIdentifier.Quote(database)} SET default_transaction_read_only = on", cancellationToken).ConfigureAwait(false);
+            await _admin.ExecuteAsync($"ALTER DATABASE {PgIdentifier.Quote(database)} SET default_transaction_read_only = on", cancellationToken).ConfigureAwait(false);
             _logger.LogWarning("The role '{Role}' cannot create roles; the read-only endpoint of {Branch} relies on default_transaction_read_only.", _server.Username, branch.Id);
             return new BranchEndpoint(database, branch.Id, ReadOnly: true, ConnectionStringFor(database, _server.Username!, _server.Password));
         }
@@ -344,7 +306,7 @@ public sealed class LocalBranchProvider : IBranchProvider
         var role = ReadOnlyRoleName(database);
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18)).ToLowerInvariant();
         var roleMarker = marker with { Kind = "read-only-role", Parent = database, Created = DateTimeOffset.UtcNow };
-        await ExecuteAsync(
+        await _admin.ExecuteAsync(
             $"CREATE ROLE {PgIdentifier.Quote(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD {PgIdentifier.Literal(password)};" +
             $"COMMENT ON ROLE {PgIdentifier.Quote(role)} IS {PgIdentifier.Literal(roleMarker.Format())};" +
             $"ALTER ROLE {PgIdentifier.Quote(role)} SET default_transaction_read_only = on;" +
@@ -395,7 +357,7 @@ public sealed class LocalBranchProvider : IBranchProvider
         {
             try
             {
-                await ExecuteAsync($"CREATE DATABASE {PgIdentifier.Quote(name)} TEMPLATE {PgIdentifier.Quote(parent)} STRATEGY {CloneStrategy}", cancellationToken).ConfigureAwait(false);
+                await _admin.ExecuteAsync($"CREATE DATABASE {PgIdentifier.Quote(name)} TEMPLATE {PgIdentifier.Quote(parent)} STRATEGY {CloneStrategy}", cancellationToken).ConfigureAwait(false);
                 break;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 3)
@@ -408,86 +370,26 @@ public sealed class LocalBranchProvider : IBranchProvider
             }
         }
 
-        await ExecuteAsync($"COMMENT ON DATABASE {PgIdentifier.Quote(name)} IS {PgIdentifier.Literal(marker.Format())}", cancellationToken).ConfigureAwait(false);
+        await _admin.ExecuteAsync($"COMMENT ON DATABASE {PgIdentifier.Quote(name)} IS {PgIdentifier.Literal(marker.Format())}", cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DropAsync(string database, CancellationToken cancellationToken)
     {
         var readOnly = ReadOnlyDatabaseName(database);
-        var dropReadOnly = !string.Equals(readOnly, database, StringComparison.Ordinal) && (await ReadDatabaseAsync(readOnly, cancellationToken).ConfigureAwait(false))?.Marker is not null;
+        var dropReadOnly = !string.Equals(readOnly, database, StringComparison.Ordinal) && (await _admin.ReadDatabaseAsync(readOnly, cancellationToken).ConfigureAwait(false))?.Marker is not null;
         if (dropReadOnly)
         {
             await DropAsync(readOnly, cancellationToken).ConfigureAwait(false);
         }
 
-        await DisconnectAsync(database, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+        await _admin.DisconnectAsync(database, cancellationToken).ConfigureAwait(false);
+        await _admin.ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
         _readWriteEndpoints.TryRemove(database, out _);
         var role = ReadOnlyRoleName(database);
-        if (await IsOurRoleAsync(role, cancellationToken).ConfigureAwait(false))
+        if (await _admin.IsOurRoleAsync(role, cancellationToken).ConfigureAwait(false))
         {
-            await ExecuteAsync($"DROP ROLE IF EXISTS {PgIdentifier.Quote(role)}", cancellationToken).ConfigureAwait(false);
+            await _admin.ExecuteAsync($"DROP ROLE IF EXISTS {PgIdentifier.Quote(role)}", cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// Ends the connections to one of our databases and waits until they are gone: DROP ... WITH (FORCE)
-    /// would otherwise poll for them in 100 ms steps, which dominated the cost of a full reset.
-    /// </summary>
-    private async Task DisconnectAsync(string database, CancellationToken cancellationToken)
-    {
-        await using (var terminate = _admin.CreateCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"))
-        {
-            terminate.Parameters.AddWithValue(database);
-            if ((long)(await terminate.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
-            {
-                return;
-            }
-        }
-
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        await using var remaining = _admin.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = $1");
-        remaining.Parameters.AddWithValue(database);
-        while ((long)(await remaining.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0 && waited.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<int> SweepRolesAsync(HashSet<string> live, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var roles = new List<string>();
-        await using (var command = _admin.CreateCommand("SELECT rolname, shobj_description(oid, 'pg_authid') FROM pg_roles WHERE starts_with(rolname, $1)"))
-        {
-            command.Parameters.AddWithValue(BranchNames.Prefix);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var marker = DatabaseMarker.TryParse(reader.IsDBNull(1) ? null : reader.GetString(1));
-                var alive = marker?.Session is not null && live.Contains(marker.Session);
-                if (marker?.Expires is { } expires && expires < now && !alive)
-                {
-                    roles.Add(reader.GetString(0));
-                }
-            }
-        }
-
-        var swept = 0;
-        foreach (var role in roles)
-        {
-            try
-            {
-                await ExecuteAsync($"DROP ROLE IF EXISTS {PgIdentifier.Quote(role)}", cancellationToken).ConfigureAwait(false);
-                swept++;
-            }
-            catch (PostgresException e)
-            {
-                // Still owns objects in a database that is not ours: leave it.
-                _logger.LogWarning("Could not sweep role {Role}: {Message}", role, e.MessageText);
-            }
-        }
-
-        return swept;
     }
 
     // Session names never contain '.', so the suffix cannot collide with another branch's name.
@@ -499,73 +401,4 @@ public sealed class LocalBranchProvider : IBranchProvider
         var hash = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(database))).ToLowerInvariant();
         return $"{BranchNames.Prefix}ro-{hash[..16]}";
     }
-
-    private async Task<DatabaseMarker> RequireMarkedAsync(string database, string action, CancellationToken cancellationToken)
-    {
-        RequireOurName(database, action);
-        var found = await ReadDatabaseAsync(database, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Cannot {action} '{database}': no such database.");
-        return found.Marker ?? throw new InvalidOperationException(
-            $"Refusing to {action} '{database}': it has our name prefix but not our marker comment, so it was not created by Neon.Testing.Sdk. Nothing was changed.");
-    }
-
-    private static void RequireOurName(string database, string action)
-    {
-        if (!BranchNames.IsOurs(database))
-        {
-            throw new InvalidOperationException(
-                $"Refusing to {action} '{database}': only databases whose names start with '{BranchNames.Prefix}' belong to Neon.Testing.Sdk. Parents and other databases are never modified.");
-        }
-    }
-
-    private async Task<(string Name, DatabaseMarker? Marker)?> ReadDatabaseAsync(string database, CancellationToken cancellationToken)
-    {
-        await using var command = _admin.CreateCommand("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1");
-        command.Parameters.AddWithValue(database);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        return (database, DatabaseMarker.TryParse(reader.IsDBNull(0) ? null : reader.GetString(0)));
-    }
-
-    private async Task<List<(string Name, DatabaseMarker Marker)>> ListMarkedAsync(CancellationToken cancellationToken)
-    {
-        var found = new List<(string, DatabaseMarker)>();
-        await using var command = _admin.CreateCommand("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname DESC");
-        command.Parameters.AddWithValue(BranchNames.Prefix);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (DatabaseMarker.TryParse(reader.IsDBNull(1) ? null : reader.GetString(1)) is { } marker)
-            {
-                found.Add((reader.GetString(0), marker));
-            }
-        }
-
-        return found;
-    }
-
-    private async Task<bool> IsOurRoleAsync(string role, CancellationToken cancellationToken)
-    {
-        await using var command = _admin.CreateCommand("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = $1");
-        command.Parameters.AddWithValue(role);
-        var comment = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-        return BranchNames.IsOurs(role) && DatabaseMarker.TryParse(comment) is not null;
-    }
-
-    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, bool ignoreDuplicate = false)
-    {
-        await using var command = _admin.CreateCommand(sql);
-        try
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (ignoreDuplicate && e.SqlState == PostgresErrorCodes.DuplicateDatabase)
-        {
-        }
-    }
-
 }
