@@ -41,18 +41,10 @@ internal static class ClusterProbe
         }
     }
 
-    public static async Task<bool> CanConnectAsync(int port, string superUser, string password, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Whether the server at <paramref name="connectionString"/> accepts a connection within <paramref name="timeout"/>.</summary>
+    public static async Task<bool> CanConnectAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Username = superUser,
-            Password = password,
-            Database = "postgres",
-            Pooling = false,
-            Timeout = 5,
-        }.ConnectionString;
+        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 5 }.ConnectionString;
         var deadline = Stopwatch.StartNew();
         while (true)
         {

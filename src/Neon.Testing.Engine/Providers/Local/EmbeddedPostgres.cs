@@ -23,15 +23,7 @@ public sealed class EmbeddedPostgres
         Port = port;
         Start = start;
         Elapsed = elapsed;
-        AdminConnectionString = new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Username = SuperUser,
-            Password = password,
-            Database = "postgres",
-            Pooling = false,
-        }.ConnectionString;
+        AdminConnectionString = AdminConnectionStringFor(port, password);
     }
 
     /// <summary>The cache folder holding <c>data/</c>, the log and the superuser password.</summary>
@@ -100,14 +92,14 @@ public sealed class EmbeddedPostgres
 
         var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken).ConfigureAwait(false)).Trim();
         var port = ClusterProbe.ReadRunningPort(dataDirectory);
-        if (port is not null && await ClusterProbe.CanConnectAsync(port.Value, SuperUser, password, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false))
+        if (port is not null && await ClusterProbe.CanConnectAsync(AdminConnectionStringFor(port.Value, password), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false))
         {
             logger.LogDebug("Reusing the embedded PostgreSQL in {Directory} on port {Port}.", rootDirectory, port);
             return new EmbeddedPostgres(rootDirectory, port.Value, password, start, stopwatch.Elapsed);
         }
 
         port = await StartServerAsync(binaries, rootDirectory, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
-        if (!await ClusterProbe.CanConnectAsync(port.Value, SuperUser, password, ReadyTimeout, cancellationToken).ConfigureAwait(false))
+        if (!await ClusterProbe.CanConnectAsync(AdminConnectionStringFor(port.Value, password), ReadyTimeout, cancellationToken).ConfigureAwait(false))
         {
             throw new InvalidOperationException($"The embedded PostgreSQL in {rootDirectory} started but did not accept connections within {ReadyTimeout.TotalSeconds:0} s. See {LogFile(rootDirectory)}.");
         }
@@ -231,6 +223,16 @@ public sealed class EmbeddedPostgres
         var tail = File.Exists(logFile) ? string.Join(Environment.NewLine, File.ReadLines(logFile).TakeLast(15)) : "";
         throw new InvalidOperationException($"The embedded PostgreSQL in {dataDirectory} did not start: {last?.Output}{Environment.NewLine}{tail}");
     }
+
+    private static string AdminConnectionStringFor(int port, string password) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = port,
+        Username = SuperUser,
+        Password = password,
+        Database = "postgres",
+        Pooling = false,
+    }.ConnectionString;
 
     /// <summary>The server's log (written by the server user, hence in a folder of its own).</summary>
     internal static string LogFile(string rootDirectory) => Path.Combine(rootDirectory, "log", "server.log");
