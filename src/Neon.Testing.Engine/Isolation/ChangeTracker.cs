@@ -451,8 +451,6 @@ public sealed class ChangeTracker : IAsyncDisposable
             return false;
         }
 
-        // Pooled connections to the killed backends would fail on next use: drop them before the next test takes one.
-        NpgsqlConnection.ClearAllPools();
         notes.Add($"{why}: terminated {terminated} other connection(s) to the database and cleared the Npgsql pools");
         _logger.LogWarning("In {Database}, {Why}: terminated {Terminated} other connection(s) and cleared the Npgsql pools ({Forbidden} belonged to roles this one may not signal).", Database, why, terminated, forbidden);
         return forbidden == 0 || terminated > 0;
@@ -464,9 +462,7 @@ public sealed class ChangeTracker : IAsyncDisposable
 
         // Close what this process holds on the branch first: a re-clone waits for every connection to go.
         await CloseAsync().ConfigureAwait(false);
-        NpgsqlConnection.ClearAllPools();
         await _fullReset(cancellationToken).ConfigureAwait(false);
-        NpgsqlConnection.ClearAllPools();
 
         // The branch is fresh: the next test may start while the tracker re-attaches; the next reset waits for it.
         _reattach = Task.Run(() => ConnectAsync(_disposing.Token), CancellationToken.None);

@@ -200,7 +200,6 @@ public sealed class LocalBranchProvider : IBranchProvider
         await DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(branch.Id)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
         await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
-        NpgsqlConnection.ClearAllPools();
     }
 
     /// <inheritdoc />
