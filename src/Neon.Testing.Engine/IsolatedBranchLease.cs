@@ -1,20 +1,23 @@
 using Neon.Testing.Engine.Isolation;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.Engine;
 
 /// <summary>
-/// One isolated branch, lent to one test (or one worker) at a time. <see cref="ResetAsync"/> restores
-/// what the test changed; disposing returns the branch to the session's pool.
+/// One isolated branch of the session's pool, held by one test (or one worker) at a time, or by the
+/// tests of one <see cref="TestIsolation.PerClass"/> class. <see cref="ResetAsync"/> restores what the
+/// test changed; disposing a lease from <see cref="TestDatabaseSession.AcquireIsolatedBranchAsync"/> returns it to the pool.
 /// </summary>
 public sealed class IsolatedBranchLease : IAsyncDisposable
 {
-    private readonly TestDatabaseSession _session;
+    private readonly IsolatedBranchPool _pool;
     private readonly ChangeTracker _tracker;
     private int _leased;
+    private int _running;
 
-    internal IsolatedBranchLease(TestDatabaseSession session, Branch branch, string connectionString, ChangeTracker tracker)
+    internal IsolatedBranchLease(IsolatedBranchPool pool, Branch branch, string connectionString, ChangeTracker tracker)
     {
-        _session = session;
+        _pool = pool;
         Branch = branch;
         ConnectionString = connectionString;
         _tracker = tracker;
@@ -26,26 +29,42 @@ public sealed class IsolatedBranchLease : IAsyncDisposable
     /// <summary>Read-write connection string (holds a password: never log it).</summary>
     public string ConnectionString { get; }
 
-    /// <summary>Restores the branch to the migrated state: nothing when clean, touched tables when dirty, the whole branch after schema changes.</summary>
-    public async Task<ResetResult> ResetAsync(CancellationToken cancellationToken = default)
+    /// <summary>The branch the environment variable names (taken for the default level at the start of the run).</summary>
+    public bool IsPrimary { get; internal set; }
+
+    /// <summary>A test runs on the branch right now.</summary>
+    public bool InUse => Volatile.Read(ref _running) > 0;
+
+    /// <summary>Tests running on the branch right now (guarded by the pool's gate).</summary>
+    internal int Running
     {
-        var result = await _tracker.ResetAsync(cancellationToken).ConfigureAwait(false);
-        _session.Statistics.RecordReset(result);
-        return result;
+        get => Volatile.Read(ref _running);
+        set => Volatile.Write(ref _running, value);
     }
 
+    /// <summary>Class a PerClass binding keeps the branch for, or <see langword="null"/> (guarded by the pool's gate).</summary>
+    internal string? BoundClass { get; set; }
+
+    /// <summary>A PerClass class left changes that are restored when the binding ends.</summary>
+    internal bool Dirty { get; set; }
+
+    internal bool IsFree => Running == 0 && BoundClass is null;
+
+    /// <summary>Restores the branch to the migrated state: nothing when clean, touched tables when dirty, the whole branch after schema changes.</summary>
+    public Task<ResetResult> ResetAsync(CancellationToken cancellationToken = default) => _pool.ResetAsync(this, cancellationToken);
+
     /// <summary>Returns the branch to the pool for the next test.</summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _leased, 0) == 1)
         {
-            _session.Return(this);
+            await _pool.ReleaseAsync(this, CancellationToken.None).ConfigureAwait(false);
         }
-
-        return ValueTask.CompletedTask;
     }
 
     internal void MarkLeased() => Volatile.Write(ref _leased, 1);
+
+    internal Task<ResetResult> ResetTrackedAsync(CancellationToken cancellationToken) => _tracker.ResetAsync(cancellationToken);
 
     internal ValueTask DisposeTrackerAsync() => _tracker.DisposeAsync();
 }

@@ -1,31 +1,28 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Neon.Testing.Engine.Isolation;
 using Neon.Testing.Engine.Migrations;
 using Neon.Testing.Engine.Providers;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.Engine;
 
 /// <summary>
 /// One test run's branches: a migration branch (migrated once, or cloned from a cached migrated
 /// template), a read-only endpoint, a shared branch and a pool of isolated branches, all deleted at
-/// the end unless <see cref="NeonTestingOptions.KeepBranches"/> is set.
+/// the end unless <see cref="NeonTestingOptions.KeepBranches"/> is set. It owns what each
+/// <see cref="TestIsolation"/> level means: <see cref="BeginTestAsync"/> gives a test its database and
+/// <see cref="EndTestAsync"/> does what the level needs after it.
 /// </summary>
 public sealed class TestDatabaseSession : IAsyncDisposable
 {
-    private static readonly TimeSpan TemplateLockTimeout = TimeSpan.FromMinutes(10);
-
     private readonly IBranchProvider _provider;
     private readonly ILogger _logger;
     private readonly string _gitBranch;
     private readonly List<Branch> _created = [];
-    private readonly ConcurrentBag<IsolatedBranchLease> _free = [];
-    private readonly List<IsolatedBranchLease> _allIsolated = [];
+    private readonly BranchConnectionPools _connectionPools = new();
+    private readonly IsolatedBranchPool _pool;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Branch? _migrationBranch;
     private Branch? _sharedBranch;
@@ -42,6 +39,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         _gitBranch = BranchNames.DetectGitBranch(options.WorkingDirectory);
         Statistics.Provider = provider.Name;
         Statistics.CountApiCallsOf(provider);
+        _pool = new IsolatedBranchPool(CreateIsolatedBranchAsync, Statistics, _connectionPools);
     }
 
     /// <summary>The settings the session runs with.</summary>
@@ -163,48 +161,90 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// Prepares the database a test at <paramref name="level"/> gets: the read-only endpoint, the shared
+    /// branch, or an isolated branch of the pool (the one bound to <paramref name="testClass"/> for
+    /// <see cref="TestIsolation.PerClass"/>), inside an outer transaction for <see cref="TestIsolation.Transaction"/>.
+    /// </summary>
+    /// <param name="level">The test's isolation level.</param>
+    /// <param name="testClass">Full name of the test's class: the unit a PerClass branch is restored after.</param>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    public async Task<TestDatabase> BeginTestAsync(TestIsolation level, string testClass, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(testClass);
+        Statistics.RecordTest(level);
+        switch (level)
+        {
+            case TestIsolation.ReadOnly:
+            case TestIsolation.Shared:
+                return await OpenUnresetAsync(level, cancellationToken).ConfigureAwait(false);
+            default:
+                var perClass = level == TestIsolation.PerClass ? testClass : null;
+                var lease = await TakeIsolatedBranchAsync(perClass, cancellationToken).ConfigureAwait(false);
+                OuterTransaction? transaction = null;
+                if (level == TestIsolation.Transaction)
+                {
+                    try
+                    {
+                        transaction = await OuterTransaction.BeginAsync(lease.ConnectionString, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await _pool.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
+                        throw;
+                    }
+                }
+
+                return new TestDatabase(level, lease.ConnectionString, lease.Branch.Name, lease, transaction, perClass);
+        }
+    }
+
+    /// <summary>
+    /// Does what <paramref name="database"/>'s level needs after its test: rolls back the outer transaction,
+    /// restores the isolated branch (a PerClass branch only once another test needs it), frees the branch.
+    /// </summary>
+    /// <returns>The reset of the test's branch, or <see langword="null"/> when none was due.</returns>
+    public async Task<ResetResult?> EndTestAsync(TestDatabase database, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        if (database.Transaction is { } transaction)
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (database.Branch is not { } lease)
+        {
+            return null;
+        }
+
+        var reset = database.Level == TestIsolation.PerClass ? null : await lease.ResetAsync(cancellationToken).ConfigureAwait(false);
+        await _pool.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        return reset;
+    }
+
+    /// <summary>
+    /// The database the whole process sees when it names none (the environment variable): the read-only
+    /// endpoint, the shared branch, or the primary isolated branch, which tests take before any other and
+    /// which nobody holds until then. Nothing needs to end it; the session deletes it.
+    /// </summary>
+    public Task<TestDatabase> OpenDefaultDatabaseAsync(TestIsolation level, CancellationToken cancellationToken = default) =>
+        level is TestIsolation.ReadOnly or TestIsolation.Shared ? OpenUnresetAsync(level, cancellationToken) : OpenPrimaryAsync(level, cancellationToken);
+
+    /// <summary>
     /// Lends a clean isolated branch: a free one from the pool, or a new one when every branch is
     /// lent (one per concurrently running test). Dispose the lease to return it.
     /// </summary>
     public async Task<IsolatedBranchLease> AcquireIsolatedBranchAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_free.TryTake(out var free))
-        {
-            free.MarkLeased();
-            return free;
-        }
-
-        int number;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            number = _allIsolated.Count + 1;
-            // Reserve the slot so a concurrent caller gets the next number.
-            _allIsolated.Add(null!);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        var branch = await CreateChildAsync($"isolated-{number}", cancellationToken).ConfigureAwait(false);
-        var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
-        var tracker = await ChangeTracker.AttachAsync(endpoint.ConnectionString, ct => _provider.ResetBranchAsync(branch, ct), _logger, cancellationToken).ConfigureAwait(false);
-        var lease = new IsolatedBranchLease(this, branch, endpoint.ConnectionString, tracker);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            _allIsolated[number - 1] = lease;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
+        var lease = await TakeIsolatedBranchAsync(perClass: null, cancellationToken).ConfigureAwait(false);
         lease.MarkLeased();
         return lease;
     }
+
+    /// <summary>The pool's isolated branch whose database is <paramref name="database"/>, if any.</summary>
+    public IsolatedBranchLease? IsolatedBranchForDatabase(string database) => _pool.ForDatabase(database);
+
+    /// <summary>Isolated branches created so far (the primary one plus one per concurrent test).</summary>
+    public int IsolatedBranchCount => _pool.Count;
 
     /// <summary>Deletes every branch of the session (unless keep-branches is set) and closes the provider.</summary>
     public async ValueTask DisposeAsync()
@@ -214,10 +254,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             return;
         }
 
-        foreach (var lease in _allIsolated.Where(l => l is not null))
-        {
-            await lease.DisposeTrackerAsync().ConfigureAwait(false);
-        }
+        await _pool.DetachTrackingAsync().ConfigureAwait(false);
 
         if (Options.KeepBranches)
         {
@@ -258,7 +295,37 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         _gate.Dispose();
     }
 
-    internal void Return(IsolatedBranchLease lease) => _free.Add(lease);
+    private async Task<TestDatabase> OpenUnresetAsync(TestIsolation level, CancellationToken cancellationToken) =>
+        level == TestIsolation.ReadOnly
+            ? new TestDatabase(level, await GetReadOnlyConnectionStringAsync(cancellationToken).ConfigureAwait(false), MigrationBranch.Name + " (read-only)", null, null, null)
+            : new TestDatabase(level, await GetSharedConnectionStringAsync(cancellationToken).ConfigureAwait(false), "the shared branch", null, null, null);
+
+    private async Task<TestDatabase> OpenPrimaryAsync(TestIsolation level, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var lease = await _pool.CreatePrimaryAsync(cancellationToken).ConfigureAwait(false);
+        return new TestDatabase(level, lease.ConnectionString, lease.Branch.Name, null, null, null);
+    }
+
+    private Task<IsolatedBranchLease> TakeIsolatedBranchAsync(string? perClass, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _pool.TakeAsync(perClass, cancellationToken);
+    }
+
+    /// <summary>Creates isolated branch number <paramref name="number"/> and attaches change tracking to it; a full reset goes through <see cref="BranchConnectionPools"/>.</summary>
+    private async Task<IsolatedBranchLease> CreateIsolatedBranchAsync(int number, IsolatedBranchPool pool, CancellationToken cancellationToken)
+    {
+        var branch = await CreateChildAsync($"isolated-{number}", cancellationToken).ConfigureAwait(false);
+        var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
+        _connectionPools.Remember(branch, endpoint.ConnectionString);
+        var tracker = await ChangeTracker.AttachAsync(
+            endpoint.ConnectionString,
+            ct => _connectionPools.FullResetAsync(branch, c => _provider.ResetBranchAsync(branch, c), ct),
+            _logger,
+            cancellationToken).ConfigureAwait(false);
+        return new IsolatedBranchLease(pool, branch, endpoint.ConnectionString, tracker);
+    }
 
     private async Task CreateMigrationBranchAsync(CancellationToken cancellationToken)
     {
@@ -271,94 +338,14 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             return;
         }
 
-        // Test processes started together (several projects in one 'dotnet test') must not
-        // migrate twice: one builds the template, the others wait for it here.
-        var templateName = BranchNames.ForTemplate(fingerprint);
-        using (await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
-        {
-            var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
-            if (template is null)
-            {
-                // Built under a name no session reuses, and given the template's name only once complete:
-                // a run killed mid-migration must leave litter for the sweeper, never a half-built template.
-                var expires = DateTimeOffset.UtcNow + Options.MigrationCacheExpiry;
-                var building = await _provider.CreateBranchAsync(new BranchRequest(BranchNames.ForTemplateBuild(fingerprint, SessionId), root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await MigrateAsync(building, cancellationToken).ConfigureAwait(false);
-                    template = await _provider.RenameBranchAsync(building, nameForNew, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await _provider.DeleteBranchAsync(building, CancellationToken.None).ConfigureAwait(false);
-                    throw;
-                }
-            }
-            else
-            {
-                Statistics.MigrationsReused = true;
-                _logger.LogInformation("Migrations unchanged (fingerprint {Fingerprint}): reusing {Template}.", fingerprint[..12], template.Name);
-            }
-
-            TemplateName = template.Name;
-            _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), template, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// The newest fresh template for the fingerprint, deleting expired ones on the way, and the name to build
-    /// a new one under. An expired template that running sessions still branch from cannot go (Neon refuses
-    /// to delete a parent), so it stays for the sweeper, and the rebuilt one gets a generation suffix
-    /// (<c>&lt;template&gt;-&lt;unix seconds&gt;</c>).
-    /// </summary>
-    private async Task<(Branch? Fresh, string NameForNew)> FindFreshTemplateAsync(string baseName, CancellationToken cancellationToken)
-    {
-        var ours = await _provider.ListOurBranchesAsync(cancellationToken).ConfigureAwait(false);
-        Branch? fresh = null;
-        var held = false;
-        foreach (var template in ours.Where(b => IsTemplateGeneration(b.Name, baseName)).OrderByDescending(b => b.CreatedAt ?? DateTimeOffset.MinValue))
-        {
-            if (IsFresh(template))
-            {
-                fresh ??= template;
-            }
-            else if (ours.Any(b => b.ParentId == template.Id))
-            {
-                held |= template.Name == baseName;
-                _logger.LogInformation("The migrated template {Template} has expired, but branches of running sessions still start from it; it stays until they are gone.", template.Name);
-            }
-            else
-            {
-                _logger.LogInformation("The migrated template {Template} has expired; deleting it.", template.Name);
-                try
-                {
-                    await _provider.DeleteBranchAsync(template, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
-                {
-                    // Neon may still refuse (a child that is not ours): build a new one beside it rather than fail the run.
-                    held |= template.Name == baseName;
-                    _logger.LogWarning("Could not delete the expired template {Template}: {Message} The sweeper retries later.", template.Name, e.Message);
-                }
-            }
-        }
-
-        // The expired template still holds the base name: the rebuilt one gets a name of its own.
-        return (fresh, held ? $"{baseName}-{DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}" : baseName);
-    }
-
-    private static bool IsTemplateGeneration(string name, string baseName) =>
-        name == baseName || (name.Length > baseName.Length + 1 && name.StartsWith(baseName + "-", StringComparison.Ordinal) && !name.AsSpan(baseName.Length + 1).ContainsAnyExceptInRange('0', '9'));
-
-    private bool IsFresh(Branch template)
-    {
-        var now = DateTimeOffset.UtcNow;
-        if (template.ExpiresAt is { } expires)
-        {
-            return expires > now;
-        }
-
-        return template.CreatedAt is { } created && created + Options.MigrationCacheExpiry > now;
+        var cache = new MigratedTemplateCache(_provider, Options, Statistics, _logger, SessionId);
+        (_migrationBranch, var templateName) = await cache.CloneAsync(
+            root,
+            fingerprint,
+            MigrateAsync,
+            (template, ct) => CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), template, willHaveChildren: true, ct),
+            cancellationToken).ConfigureAwait(false);
+        TemplateName = templateName;
     }
 
     private async Task MigrateAsync(Branch branch, CancellationToken cancellationToken)
@@ -391,19 +378,5 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         Statistics.RecordBranchCreated();
         _logger.LogInformation("Created branch {Branch} from {Parent}.", branch.Name, parent.Name);
         return branch;
-    }
-
-    private static async Task<IDisposable> AcquireTemplateLockAsync(string templateName, CancellationToken cancellationToken)
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "neon-testing-locks");
-        Directory.CreateDirectory(folder);
-        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(templateName)))[..24];
-        var path = Path.Combine(folder, key + ".lock");
-        return await ExclusiveFileLock.AcquireAsync(
-            path,
-            TemplateLockTimeout,
-            TimeSpan.FromMilliseconds(100),
-            $"Waited {TemplateLockTimeout.TotalMinutes:0} minutes for another test process to migrate '{templateName}'. If no other test run is active, delete {path}.",
-            cancellationToken).ConfigureAwait(false);
     }
 }

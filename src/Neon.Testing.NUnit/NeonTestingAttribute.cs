@@ -40,7 +40,7 @@ public sealed class NeonTestingAttribute : Attribute, ITestAction, IBracketsTest
             return;
         }
 
-        var level = IsolationResolver.Resolve(test.Method?.MethodInfo, test.TypeInfo?.Type, run.DefaultLevel);
+        var level = run.LevelOf(test.Method?.MethodInfo, test.TypeInfo?.Type);
         var scope = run.BeginTestAsync(new TestIdentity(test.Id, test.FullName, test.ClassName ?? test.FullName), level).GetAwaiter().GetResult();
         Scopes[test.Id] = scope;
         if (scope.PreparationError is { } error)
@@ -100,7 +100,6 @@ public sealed class NeonTestingAttribute : Attribute, ITestAction, IBracketsTest
 
         _ownsRun = false;
         run.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        var path = RunSummary.WriteJson(run, ResultsDirectory.FromCommandLine());
-        TestContext.Progress.WriteLine($"{RunSummary.ToText(run)}{Environment.NewLine}  summary: {path}");
+        TestContext.Progress.WriteLine(run.WriteSummary(ResultsDirectory.FromCommandLine()));
     }
 }

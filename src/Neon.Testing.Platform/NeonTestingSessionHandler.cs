@@ -203,8 +203,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
         if (_ownsRun)
         {
-            var path = RunSummary.WriteJson(run, _services.GetConfiguration().GetTestResultDirectory());
-            await DisplayAsync($"{RunSummary.ToText(run)}{Environment.NewLine}  summary: {path}", cancellationToken).ConfigureAwait(false);
+            await DisplayAsync(run.WriteSummary(_services.GetConfiguration().GetTestResultDirectory()), cancellationToken).ConfigureAwait(false);
         }
     }
 

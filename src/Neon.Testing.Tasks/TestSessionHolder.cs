@@ -12,14 +12,12 @@ namespace Neon.Testing.Tasks;
 internal sealed class TestSessionHolder : IDisposable
 {
     private readonly TestDatabaseSession _session;
-    private readonly IsolatedBranchLease? _lease;
     private readonly Dictionary<string, string?> _previousVariables = new(StringComparer.Ordinal);
     private int _stopped;
 
-    private TestSessionHolder(TestDatabaseSession session, IsolatedBranchLease? lease, string connectionString, string databaseName, TaskLogger logger, TimeSpan startTime)
+    private TestSessionHolder(TestDatabaseSession session, string connectionString, string databaseName, TaskLogger logger, TimeSpan startTime)
     {
         _session = session;
-        _lease = lease;
         ConnectionString = connectionString;
         DatabaseName = databaseName;
         Logger = logger;
@@ -60,28 +58,10 @@ internal sealed class TestSessionHolder : IDisposable
         var session = await TestDatabaseSession.StartAsync(options, logger, cancellationToken).ConfigureAwait(false);
         try
         {
-            IsolatedBranchLease? lease = null;
-            string connectionString;
-            string name;
-            switch (options.Isolation)
-            {
-                case TestIsolation.ReadOnly:
-                    connectionString = await session.GetReadOnlyConnectionStringAsync(cancellationToken).ConfigureAwait(false);
-                    name = session.MigrationBranch.Name + " (read-only)";
-                    break;
-                case TestIsolation.Shared:
-                    connectionString = await session.GetSharedConnectionStringAsync(cancellationToken).ConfigureAwait(false);
-                    name = "the shared branch";
-                    break;
-                default:
-                    lease = await session.AcquireIsolatedBranchAsync(cancellationToken).ConfigureAwait(false);
-                    connectionString = lease.ConnectionString;
-                    name = lease.Branch.Name;
-                    break;
-            }
-
-            logger.AddSecret(connectionString);
-            return new TestSessionHolder(session, lease, connectionString, name, logger, stopwatch.Elapsed);
+            // The same engine call the per-test hosts make for the environment variable's database.
+            var database = await session.OpenDefaultDatabaseAsync(options.Isolation, cancellationToken).ConfigureAwait(false);
+            logger.AddSecret(database.ConnectionString);
+            return new TestSessionHolder(session, database.ConnectionString, database.Name, logger, stopwatch.Elapsed);
         }
         catch
         {
@@ -124,11 +104,6 @@ internal sealed class TestSessionHolder : IDisposable
         foreach (var (name, value) in _previousVariables)
         {
             Environment.SetEnvironmentVariable(name, value);
-        }
-
-        if (_lease is not null)
-        {
-            await _lease.DisposeAsync().ConfigureAwait(false);
         }
 
         await _session.DisposeAsync().ConfigureAwait(false);

@@ -28,7 +28,7 @@ public sealed class NeonTestingAttribute : BeforeAfterTestAttribute, IAssemblyFi
             return;
         }
 
-        var level = IsolationResolver.Resolve(methodUnderTest, test.TestMethod.TestClass.Class, run.DefaultLevel);
+        var level = run.LevelOf(methodUnderTest, test.TestMethod.TestClass.Class);
         var identity = new TestIdentity(test.UniqueID, test.TestDisplayName, test.TestMethod.TestClass.TestClassName);
 
         // xUnit calls Before/After synchronously on its worker, outside any synchronization context.

@@ -36,7 +36,6 @@ public sealed class NeonTestingFixture : IAsyncLifetime
 
         _run = null;
         await run.DisposeAsync().ConfigureAwait(false);
-        var path = RunSummary.WriteJson(run, ResultsDirectory.FromCommandLine());
-        Console.WriteLine($"{RunSummary.ToText(run)}{Environment.NewLine}  summary: {path}");
+        Console.WriteLine(run.WriteSummary(ResultsDirectory.FromCommandLine()));
     }
 }

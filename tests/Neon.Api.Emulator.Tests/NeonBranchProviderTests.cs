@@ -42,6 +42,12 @@ public sealed class NeonBranchProviderTests
         Assert.AreEqual(2L, await Db.ScalarAsync<long>(isolatedEndpoint.ConnectionString, "SELECT count(*) FROM seed", cancellationToken));
         await Db.ExecuteAsync(isolatedEndpoint.ConnectionString, "DELETE FROM seed", cancellationToken);
         await provider.ResetBranchAsync(isolated, cancellationToken);
+        // The provider leaves this process's pools to its caller (the session clears the reset branch's pools).
+        using (var pooled = new NpgsqlConnection(isolatedEndpoint.ConnectionString))
+        {
+            NpgsqlConnection.ClearPool(pooled);
+        }
+
         Assert.AreEqual(2L, await Db.ScalarAsync<long>(isolatedEndpoint.ConnectionString, "SELECT count(*) FROM seed", cancellationToken), "reset restores the parent's data");
         var write = await Assert.ThrowsExactlyAsync<PostgresException>(() => Db.ExecuteAsync(readOnly.ConnectionString, "INSERT INTO seed VALUES (3)", cancellationToken));
         Assert.AreEqual(PostgresErrorCodes.ReadOnlySqlTransaction, write.SqlState);

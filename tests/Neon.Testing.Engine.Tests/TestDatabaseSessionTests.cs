@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Neon.Testing.Engine.Providers.Local;
+using Neon.Testing.Engine.Isolation;
 using Neon.Testing.Engine.Migrations;
+using Neon.Testing.Engine.Session;
 using Npgsql;
 
 namespace Neon.Testing.Engine.Tests;
@@ -239,6 +241,92 @@ public sealed class TestDatabaseSessionTests
         foreach (var branch in (await provider.ListOurBranchesAsync(TestContext.CancellationToken)).Where(b => b.Name.StartsWith(migration[..^"migration".Length], StringComparison.Ordinal)))
         {
             await provider.DeleteBranchAsync(branch, TestContext.CancellationToken);
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
+    public async Task FullReset_OfOneBranch_KeepsAnotherBranchsPooledConnections_AndTheNextTestMeetsNoDeadOne()
+    {
+        var token = TestContext.CancellationToken;
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var resetOne = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.ResetOne", token);
+            var concurrent = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Concurrent", token);
+            Assert.AreNotSame(resetOne.Branch, concurrent.Branch, "concurrent isolated tests get a branch each");
+
+            // Each query returns its connection to the pool, where the next open on the same string finds it.
+            var concurrentBackend = await Database.ScalarAsync<int>(concurrent.ConnectionString, "SELECT pg_backend_pid()", token);
+            var resetBackend = await Database.ScalarAsync<int>(resetOne.ConnectionString, "SELECT pg_backend_pid()", token);
+            await Database.ExecuteAsync(resetOne.ConnectionString, "CREATE TABLE made_by_a_test (id int)", token);
+
+            var reset = await session.EndTestAsync(resetOne, token);
+            Assert.AreEqual(ResetKind.Full, reset?.Kind, "a schema change resets the whole branch");
+
+            Assert.AreEqual(
+                concurrentBackend,
+                await Database.ScalarAsync<int>(concurrent.ConnectionString, "SELECT pg_backend_pid()", token),
+                "the concurrent test on the other branch keeps its pooled connection");
+
+            var next = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Next", token);
+            Assert.AreSame(resetOne.Branch, next.Branch, "the next test takes the freed, re-created branch");
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(next.ConnectionString, "SELECT count(*) FROM customers", token), "no dead pooled connection: the query runs");
+            Assert.AreNotEqual(resetBackend, await Database.ScalarAsync<int>(next.ConnectionString, "SELECT pg_backend_pid()", token), "a new server connection to the re-created branch");
+            Assert.AreEqual(0L, await Database.ScalarAsync<long>(next.ConnectionString, "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'made_by_a_test'", token));
+
+            await session.EndTestAsync(next, token);
+            await session.EndTestAsync(concurrent, token);
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
+    public async Task Levels_MeanWhatTheySay_PerClassKeepsItsBranchUntilTheClassIsDone_TransactionRollsBack()
+    {
+        var token = TestContext.CancellationToken;
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var primary = await session.OpenDefaultDatabaseAsync(TestIsolation.Isolated, token);
+            Assert.IsNull(primary.Branch, "nobody holds the environment variable's branch");
+
+            var first = await session.BeginTestAsync(TestIsolation.PerClass, "Tests.Class", token);
+            Assert.AreEqual(primary.ConnectionString, first.ConnectionString, "tests take the primary branch first");
+            Assert.IsFalse(first.OnOwnBranch);
+            await Database.ExecuteAsync(first.ConnectionString, "INSERT INTO customers (name) VALUES ('per class')", token);
+            Assert.IsNull(await session.EndTestAsync(first, token), "a PerClass branch is not reset after each test");
+
+            var second = await session.BeginTestAsync(TestIsolation.PerClass, "Tests.Class", token);
+            Assert.AreSame(first.Branch, second.Branch);
+            Assert.AreEqual(3L, await Database.ScalarAsync<long>(second.ConnectionString, "SELECT count(*) FROM customers", token), "the class sees its own earlier writes");
+            await session.EndTestAsync(second, token);
+
+            var other = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Other", token);
+            Assert.AreSame(first.Branch, other.Branch, "the class is done: its branch is restored and handed on");
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(other.ConnectionString, "SELECT count(*) FROM customers", token));
+            await session.EndTestAsync(other, token);
+
+            var transaction = await session.BeginTestAsync(TestIsolation.Transaction, "Tests.Tx", token);
+            Assert.IsNotNull(transaction.Connection);
+            await using (var insert = new NpgsqlCommand("INSERT INTO customers (name) VALUES ('rolled back')", transaction.Connection))
+            {
+                await insert.ExecuteNonQueryAsync(token);
+            }
+
+            await session.EndTestAsync(transaction, token);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(primary.ConnectionString, "SELECT count(*) FROM customers", token), "the outer transaction was rolled back (and the branch restored)");
+
+            var readOnly = await session.BeginTestAsync(TestIsolation.ReadOnly, "Tests.Read", token);
+            Assert.IsNull(readOnly.Branch);
+            Assert.IsNull(await session.EndTestAsync(readOnly, token), "nothing to do after a read-only test");
+            Assert.AreEqual(1, session.IsolatedBranchCount, "one test at a time needs one isolated branch");
+            NpgsqlConnection.ClearAllPools();
         }
 
         await DeleteTemplateAsync(template);

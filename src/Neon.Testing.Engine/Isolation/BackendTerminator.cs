@@ -39,8 +39,6 @@ internal static class BackendTerminator
             return false;
         }
 
-        // Pooled connections to the killed backends would fail on next use: drop them before the next test takes one.
-        NpgsqlConnection.ClearAllPools();
         notes.Add($"{why}: terminated {terminated} other connection(s) to the database and cleared the Npgsql pools");
         logger.LogWarning("In {Database}, {Why}: terminated {Terminated} other connection(s) and cleared the Npgsql pools ({Forbidden} belonged to roles this one may not signal).", database, why, terminated, forbidden);
         return forbidden == 0 || terminated > 0;

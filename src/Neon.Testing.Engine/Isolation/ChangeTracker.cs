@@ -313,9 +313,7 @@ public sealed class ChangeTracker : IAsyncDisposable
 
         // Close what this process holds on the branch first: a re-clone waits for every connection to go.
         await CloseAsync().ConfigureAwait(false);
-        NpgsqlConnection.ClearAllPools();
         await _fullReset(cancellationToken).ConfigureAwait(false);
-        NpgsqlConnection.ClearAllPools();
 
         // The branch is fresh: the next test may start while the tracker re-attaches; the next reset waits for it.
         _reattach = Task.Run(() => ConnectAsync(_disposing.Token), CancellationToken.None);

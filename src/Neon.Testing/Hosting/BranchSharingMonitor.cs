@@ -39,14 +39,14 @@ internal sealed class BranchSharingMonitor : IDisposable
 
     private void OnCommand(Activity activity)
     {
-        if (OwnWork.Value || activity.GetTagItem(DatabaseTag) is not string database || _run.SlotForDatabase(database) is not { } used || used.Running == 0)
+        if (OwnWork.Value || activity.GetTagItem(DatabaseTag) is not string database || _run.Session.IsolatedBranchForDatabase(database) is not { } used || !used.InUse)
         {
             return;
         }
 
         if (_run.TryResolveScope(out var scope, out _))
         {
-            if (scope?.Slot is { } own && own != used)
+            if (scope?.Database?.Branch is { } own && own != used)
             {
                 scope.SharingViolation ??= Message(scope, database);
             }
@@ -56,7 +56,7 @@ internal sealed class BranchSharingMonitor : IDisposable
 
         // The host cannot tell which test ran the command: every test that got a branch of its own
         // without asking NeonDatabase for it may be the one reading the environment variable.
-        foreach (var suspect in _run.RunningScopes().Where(s => s.Slot is { Primary: false } && s.Slot != used && !s.AskedForConnection))
+        foreach (var suspect in _run.RunningScopes().Where(s => s.Database is { OnOwnBranch: true } && s.Database.Branch != used && !s.AskedForConnection))
         {
             suspect.SharingViolation ??= Message(suspect, database);
         }

@@ -5,10 +5,11 @@ using Neon.Testing.Engine;
 namespace Neon.Testing.Hosting;
 
 /// <summary>Finds a test's level from <see cref="IsolationAttribute"/>s: method, then class (and its outer classes), then assembly.</summary>
-internal static class IsolationResolver
+public static class IsolationResolver
 {
     private static readonly ConcurrentDictionary<MemberInfo, TestIsolation?> Cache = new();
 
+    /// <summary>The level of a test: <paramref name="method"/>'s attribute, else its class's (or an outer class's), else its assembly's, else <paramref name="fallback"/>.</summary>
     public static TestIsolation Resolve(MethodInfo? method, Type? testClass, TestIsolation fallback)
     {
         if (method is not null && FromMember(method) is { } fromMethod)
@@ -27,6 +28,7 @@ internal static class IsolationResolver
         return ForAssembly((testClass ?? method?.DeclaringType)?.Assembly) ?? fallback;
     }
 
+    /// <summary>The level the assembly's attribute names, if any.</summary>
     public static TestIsolation? ForAssembly(Assembly? assembly) =>
         assembly?.GetCustomAttribute<IsolationAttribute>()?.Level;
 

@@ -1,7 +1,7 @@
 namespace Neon.Testing.Hosting;
 
 /// <summary>Where a host without Microsoft.Testing.Platform's configuration writes the JSON summary.</summary>
-internal static class ResultsDirectory
+public static class ResultsDirectory
 {
     /// <summary><c>--results-directory</c> from the process's command line, else <c>TestResults</c> next to the test assembly.</summary>
     public static string FromCommandLine(string[]? arguments = null)

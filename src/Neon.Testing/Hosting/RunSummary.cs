@@ -6,11 +6,12 @@ using Neon.Testing.Engine;
 namespace Neon.Testing.Hosting;
 
 /// <summary>The end-of-session summary: a few lines for the console and the same numbers as JSON.</summary>
-internal static class RunSummary
+public static class RunSummary
 {
     /// <summary>File name of the JSON summary, written under the test results directory.</summary>
     public const string FileName = "neon-testing-summary.json";
 
+    /// <summary>A few lines for the console.</summary>
     public static string ToText(NeonTestRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -34,6 +35,7 @@ internal static class RunSummary
         return builder.ToString();
     }
 
+    /// <summary>The same numbers as JSON.</summary>
     public static string ToJson(NeonTestRun run)
     {
         ArgumentNullException.ThrowIfNull(run);

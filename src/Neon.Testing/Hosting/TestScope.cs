@@ -1,47 +1,44 @@
 using Neon.Testing.Engine;
-using Neon.Testing.Engine.Isolation;
+using Neon.Testing.Engine.Session;
 using Npgsql;
 
 namespace Neon.Testing.Hosting;
 
-/// <summary>One running test: its level, the connection it was handed, and the branch it holds.</summary>
-internal sealed class TestScope
+/// <summary>One running test, as <see cref="NeonTestRun.BeginTestAsync"/> prepared it. Hand it back to <see cref="NeonTestRun.EndTestAsync"/>.</summary>
+public sealed class TestScope
 {
-    internal TestScope(TestIdentity test, TestIsolation level, string connectionString, BranchSlot? slot, OuterTransaction? transaction, long startedTimestamp)
+    internal TestScope(TestIdentity test, TestIsolation level, TestDatabase? database, long startedTimestamp)
     {
         Test = test;
         Level = level;
-        ConnectionString = connectionString;
-        Slot = slot;
-        Transaction = transaction;
+        Database = database;
         StartedTimestamp = startedTimestamp;
     }
 
+    /// <summary>The test.</summary>
     public TestIdentity Test { get; }
 
+    /// <summary>The test's isolation level.</summary>
     public TestIsolation Level { get; }
 
-    public string ConnectionString { get; }
-
-    /// <summary>The isolated branch the test holds (Isolated, PerClass, Transaction).</summary>
-    public BranchSlot? Slot { get; }
-
-    /// <summary>Outer transaction of a <see cref="TestIsolation.Transaction"/> test.</summary>
-    public OuterTransaction? Transaction { get; }
-
-    public NpgsqlConnection? Connection => Transaction?.Connection;
-
-    public long StartedTimestamp { get; }
-
-    /// <summary>Why the test's database could not be prepared; the test must not fall back to another one.</summary>
+    /// <summary>Why the test's database could not be prepared; the host fails the test with it (it must not fall back to another database).</summary>
     public string? PreparationError { get; init; }
 
+    /// <summary>What the engine gave the test, or <see langword="null"/> when preparing failed.</summary>
+    internal TestDatabase? Database { get; }
+
+    internal string ConnectionString => Database?.ConnectionString ?? "";
+
+    internal NpgsqlConnection? Connection => Database?.Connection;
+
+    internal long StartedTimestamp { get; }
+
     /// <summary>The test's code asked <see cref="NeonDatabase"/> for its connection (so it did not rely on the environment variable).</summary>
-    public bool AskedForConnection { get; set; }
+    internal bool AskedForConnection { get; set; }
 
     /// <summary>Another test held the branch the environment variable points at while this one ran on its own.</summary>
-    public string? OverlapWith { get; set; }
+    internal string? OverlapWith { get; set; }
 
     /// <summary>Set when the test was seen using another test's isolated branch.</summary>
-    public string? SharingViolation { get; set; }
+    internal string? SharingViolation { get; set; }
 }

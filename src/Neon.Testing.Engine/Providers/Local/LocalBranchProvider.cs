@@ -200,7 +200,6 @@ public sealed class LocalBranchProvider : IBranchProvider
         await _admin.DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         await _admin.ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(branch.Id)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
         await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
-        NpgsqlConnection.ClearAllPools();
     }
 
     /// <inheritdoc />

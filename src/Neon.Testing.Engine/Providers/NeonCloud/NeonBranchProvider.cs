@@ -150,8 +150,6 @@ public sealed class NeonBranchProvider : IBranchProvider
             }
         }
 
-        // Pooled connections to the restored compute are dead; no test should draw one.
-        NpgsqlConnection.ClearAllPools();
         _logger.LogDebug("Reset Neon branch {Branch} ({BranchId}) to its parent in {Elapsed} ms.", facts.Name, facts.Id, stopwatch.ElapsedMilliseconds);
     }
 

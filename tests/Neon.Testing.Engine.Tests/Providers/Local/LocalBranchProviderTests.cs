@@ -49,6 +49,11 @@ public sealed class LocalBranchProviderTests
             await Database.ExecuteAsync(endpoint.ConnectionString, "CREATE TABLE scratch (id int); INSERT INTO scratch VALUES (1)", TestContext.CancellationToken);
 
             await provider.ResetBranchAsync(branch, TestContext.CancellationToken);
+            // The provider leaves this process's pools to its caller (the session clears the reset branch's pools).
+            using (var pooled = new NpgsqlConnection(endpoint.ConnectionString))
+            {
+                NpgsqlConnection.ClearPool(pooled);
+            }
 
             Assert.AreEqual(0L, await Database.ScalarAsync<long>(endpoint.ConnectionString, "SELECT count(*) FROM pg_tables WHERE tablename = 'scratch'", TestContext.CancellationToken));
         }

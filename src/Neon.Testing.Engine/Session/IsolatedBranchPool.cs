@@ -1,0 +1,163 @@
+using Neon.Testing.Engine.Isolation;
+using Npgsql;
+
+namespace Neon.Testing.Engine.Session;
+
+/// <summary>
+/// The session's one pool of isolated branches: a free branch for each test that needs one (the primary
+/// first), a new branch only when every branch is busy (one per concurrently running test), and a
+/// <see cref="TestIsolation.PerClass"/> binding that keeps a branch for one class until another test needs it.
+/// </summary>
+internal sealed class IsolatedBranchPool(
+    Func<int, IsolatedBranchPool, CancellationToken, Task<IsolatedBranchLease>> create,
+    SessionStatistics statistics,
+    BranchConnectionPools connectionPools)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<IsolatedBranchLease> _branches = [];
+    private readonly Dictionary<string, IsolatedBranchLease> _byDatabase = new(StringComparer.Ordinal);
+
+    /// <summary>Branches created so far.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_branches)
+            {
+                return _branches.Count;
+            }
+        }
+    }
+
+    /// <summary>Creates the branch the environment variable names; tests take it before any other. Nobody holds it yet.</summary>
+    public async Task<IsolatedBranchLease> CreatePrimaryAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var lease = await CreateAsync(cancellationToken).ConfigureAwait(false);
+            lease.IsPrimary = true;
+            return lease;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes a branch for one test: the one bound to <paramref name="perClass"/> when given and bound, else a
+    /// free one, else the branch of a PerClass class none of whose tests runs (restored first), else a new one.
+    /// </summary>
+    public async Task<IsolatedBranchLease> TakeAsync(string? perClass, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            List<IsolatedBranchLease> branches;
+            lock (_branches)
+            {
+                branches = [.. _branches];
+            }
+
+            var taken = perClass is not null ? branches.FirstOrDefault(b => b.BoundClass == perClass) : null;
+            taken ??= branches.Where(b => b.IsFree).OrderByDescending(b => b.IsPrimary).FirstOrDefault();
+            if (taken is null && branches.Where(b => b.Running == 0 && b.BoundClass is not null).OrderByDescending(b => b.IsPrimary).FirstOrDefault() is { } finishedClass)
+            {
+                // A PerClass class is done with this branch (no test of it runs): restore it for the next owner.
+                if (finishedClass.Dirty)
+                {
+                    await ResetAsync(finishedClass, cancellationToken).ConfigureAwait(false);
+                }
+
+                finishedClass.BoundClass = null;
+                finishedClass.Dirty = false;
+                taken = finishedClass;
+            }
+
+            // Created under the gate: concurrent tests of one PerClass class must end up on the same branch.
+            taken ??= await CreateAsync(cancellationToken).ConfigureAwait(false);
+            taken.Running++;
+            if (perClass is not null)
+            {
+                taken.BoundClass = perClass;
+                taken.Dirty = true;
+            }
+
+            return taken;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>One test less on <paramref name="lease"/>'s branch (a PerClass binding stays).</summary>
+    public async Task ReleaseAsync(IsolatedBranchLease lease, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lease.Running--;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Restores the branch, counts the reset, and drops the branch's pooled connections when the reset killed them.</summary>
+    public async Task<ResetResult> ResetAsync(IsolatedBranchLease lease, CancellationToken cancellationToken)
+    {
+        var result = await lease.ResetTrackedAsync(cancellationToken).ConfigureAwait(false);
+        statistics.RecordReset(result);
+        connectionPools.AfterReset(lease.Branch, result);
+        return result;
+    }
+
+    /// <summary>The pool's branch whose database is <paramref name="database"/>, if any.</summary>
+    public IsolatedBranchLease? ForDatabase(string database)
+    {
+        lock (_branches)
+        {
+            return _byDatabase.GetValueOrDefault(database);
+        }
+    }
+
+    /// <summary>Detaches change tracking from every branch (the branches themselves are the session's to delete).</summary>
+    public async Task DetachTrackingAsync()
+    {
+        List<IsolatedBranchLease> branches;
+        lock (_branches)
+        {
+            branches = [.. _branches];
+        }
+
+        foreach (var lease in branches)
+        {
+            await lease.DisposeTrackerAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IsolatedBranchLease> CreateAsync(CancellationToken cancellationToken)
+    {
+        int number;
+        lock (_branches)
+        {
+            number = _branches.Count + 1;
+        }
+
+        var lease = await create(number, this, cancellationToken).ConfigureAwait(false);
+        lock (_branches)
+        {
+            _branches.Add(lease);
+            var database = new NpgsqlConnectionStringBuilder(lease.ConnectionString).Database;
+            if (!string.IsNullOrEmpty(database))
+            {
+                _byDatabase[database] = lease;
+            }
+        }
+
+        return lease;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Neon.Testing.Engine.Session;
+
+/// <summary>
+/// The cache of migrated templates: one branch per migration fingerprint, built once (under a name no
+/// session reuses, renamed only once complete) and cloned by every later session with the same migrations.
+/// Test processes started together wait for each other here instead of migrating twice.
+/// </summary>
+internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestingOptions options, SessionStatistics statistics, ILogger logger, string sessionId)
+{
+    private static readonly TimeSpan TemplateLockTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Finds the fresh template for <paramref name="fingerprint"/> or builds it from <paramref name="root"/> with
+    /// <paramref name="migrate"/>, then runs <paramref name="cloneTemplate"/> on it while still holding the lock
+    /// (so no other process retires the template in between).
+    /// </summary>
+    /// <returns>The clone and the template's name.</returns>
+    public async Task<(Branch Clone, string TemplateName)> CloneAsync(
+        Branch root,
+        string fingerprint,
+        Func<Branch, CancellationToken, Task> migrate,
+        Func<Branch, CancellationToken, Task<Branch>> cloneTemplate,
+        CancellationToken cancellationToken)
+    {
+        // Test processes started together (several projects in one 'dotnet test') must not
+        // migrate twice: one builds the template, the others wait for it here.
+        var templateName = BranchNames.ForTemplate(fingerprint);
+        using (await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
+        {
+            var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
+            if (template is null)
+            {
+                // Built under a name no session reuses, and given the template's name only once complete:
+                // a run killed mid-migration must leave litter for the sweeper, never a half-built template.
+                var expires = DateTimeOffset.UtcNow + options.MigrationCacheExpiry;
+                var building = await provider.CreateBranchAsync(new BranchRequest(BranchNames.ForTemplateBuild(fingerprint, sessionId), root.Id, expires, WillHaveChildren: true), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await migrate(building, cancellationToken).ConfigureAwait(false);
+                    template = await provider.RenameBranchAsync(building, nameForNew, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await provider.DeleteBranchAsync(building, CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+            }
+            else
+            {
+                statistics.MigrationsReused = true;
+                logger.LogInformation("Migrations unchanged (fingerprint {Fingerprint}): reusing {Template}.", fingerprint[..12], template.Name);
+            }
+
+            return (await cloneTemplate(template, cancellationToken).ConfigureAwait(false), template.Name);
+        }
+    }
+
+    /// <summary>
+    /// The newest fresh template for the fingerprint, deleting expired ones on the way, and the name to build
+    /// a new one under. An expired template that running sessions still branch from cannot go (Neon refuses
+    /// to delete a parent), so it stays for the sweeper, and the rebuilt one gets a generation suffix
+    /// (<c>&lt;template&gt;-&lt;unix seconds&gt;</c>).
+    /// </summary>
+    private async Task<(Branch? Fresh, string NameForNew)> FindFreshTemplateAsync(string baseName, CancellationToken cancellationToken)
+    {
+        var ours = await provider.ListOurBranchesAsync(cancellationToken).ConfigureAwait(false);
+        Branch? fresh = null;
+        var held = false;
+        foreach (var template in ours.Where(b => IsTemplateGeneration(b.Name, baseName)).OrderByDescending(b => b.CreatedAt ?? DateTimeOffset.MinValue))
+        {
+            if (IsFresh(template))
+            {
+                fresh ??= template;
+            }
+            else if (ours.Any(b => b.ParentId == template.Id))
+            {
+                held |= template.Name == baseName;
+                logger.LogInformation("The migrated template {Template} has expired, but branches of running sessions still start from it; it stays until they are gone.", template.Name);
+            }
+            else
+            {
+                logger.LogInformation("The migrated template {Template} has expired; deleting it.", template.Name);
+                try
+                {
+                    await provider.DeleteBranchAsync(template, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // Neon may still refuse (a child that is not ours): build a new one beside it rather than fail the run.
+                    held |= template.Name == baseName;
+                    logger.LogWarning("Could not delete the expired template {Template}: {Message} The sweeper retries later.", template.Name, e.Message);
+                }
+            }
+        }
+
+        // The expired template still holds the base name: the rebuilt one gets a name of its own.
+        return (fresh, held ? $"{baseName}-{DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}" : baseName);
+    }
+
+    private static bool IsTemplateGeneration(string name, string baseName) =>
+        name == baseName || (name.Length > baseName.Length + 1 && name.StartsWith(baseName + "-", StringComparison.Ordinal) && !name.AsSpan(baseName.Length + 1).ContainsAnyExceptInRange('0', '9'));
+
+    private bool IsFresh(Branch template)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (template.ExpiresAt is { } expires)
+        {
+            return expires > now;
+        }
+
+        return template.CreatedAt is { } created && created + options.MigrationCacheExpiry > now;
+    }
+
+    private static async Task<IDisposable> AcquireTemplateLockAsync(string templateName, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "neon-testing-locks");
+        Directory.CreateDirectory(folder);
+        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(templateName)))[..24];
+        var path = Path.Combine(folder, key + ".lock");
+        return await ExclusiveFileLock.AcquireAsync(
+            path,
+            TemplateLockTimeout,
+            TimeSpan.FromMilliseconds(100),
+            $"Waited {TemplateLockTimeout.TotalMinutes:0} minutes for another test process to migrate '{templateName}'. If no other test run is active, delete {path}.",
+            cancellationToken).ConfigureAwait(false);
+    }
+}
