@@ -76,11 +76,11 @@ internal sealed class NeonTestRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads <c>neon-testing.json</c> next to the test assembly, then <c>NEON_*</c> variables, then <paramref name="overrides"/> (later wins).</summary>
+    /// <summary>Reads <c>neon-testing.json</c> next to the test assembly, then <c>NEON_*</c> variables, then <paramref name="overrides"/>, the command-line options (later wins; errors name the source).</summary>
     public static NeonTestingOptions LoadOptions(IReadOnlyDictionary<string, string?>? overrides = null, string? baseDirectory = null)
     {
-        var file = NeonConfigurationFile.Load(baseDirectory ?? AppContext.BaseDirectory);
-        return NeonTestingOptions.Parse(file, NeonTestingOptions.FromEnvironment(), overrides ?? new Dictionary<string, string?>());
+        var file = NeonConfigurationFile.LoadLayer(baseDirectory ?? AppContext.BaseDirectory);
+        return NeonTestingOptions.Parse(file, Engine.Configuration.SettingLayer.Environment(), Engine.Configuration.SettingLayer.CommandLine(overrides ?? new Dictionary<string, string?>()));
     }
 
     /// <summary>Starts the run, or joins the one another host of this process already started.</summary>
