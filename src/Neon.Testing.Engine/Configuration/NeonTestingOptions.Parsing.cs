@@ -35,8 +35,9 @@ public sealed partial record NeonTestingOptions
                 {
                     merged[setting] = (value.Trim(), layer.Source);
                 }
-                else if (layer.Source.EmptyClears)
+                else if (value is not null && layer.Source.EmptyClears)
                 {
+                    // Set but empty: deliberate. Unset (null) leaves earlier layers alone.
                     merged.Remove(setting);
                 }
             }
