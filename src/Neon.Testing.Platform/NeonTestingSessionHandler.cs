@@ -56,7 +56,19 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
             return;
         }
 
-        var options = NeonTestRun.LoadOptions(NeonTestingCommandLineOptionsProvider.ReadOverrides(commandLine));
+        NeonTestingOptions options;
+        try
+        {
+            options = NeonTestRun.LoadOptions(NeonTestingCommandLineOptionsProvider.ReadOverrides(commandLine));
+        }
+        catch (NeonConfigurationException e)
+        {
+            // Said once, here; the tests then fail pointing at it rather than repeating it (see ConsumeAsync).
+            _startError = "Neon.Testing is not configured correctly, so no test has a database: see the settings error above.";
+            await _services.GetOutputDevice().DisplayAsync(this, new ErrorMessageOutputDeviceData($"Neon.Testing {e.Code}: {e.Message}"), testSessionContext.CancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (!options.Enabled)
         {
             await DisplayAsync("Neon.Testing is disabled (NeonEnabled=false): no branches are created.", testSessionContext.CancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Neon.Testing.Engine;
+using Neon.Testing.Engine.Configuration;
 using Npgsql;
 
 namespace Neon.Testing.Tasks;
@@ -14,8 +15,6 @@ internal static class NeonConfigurationJson
     /// <summary>File name, next to the test assembly.</summary>
     public const string FileName = "neon-testing.json";
 
-    private static readonly HashSet<string> Booleans = new(StringComparer.OrdinalIgnoreCase) { NeonSettings.Enabled, NeonSettings.KeepBranches };
-
     /// <summary>
     /// Builds the file's text. <c>NeonWorkingDirectory</c> is the configured folder made absolute against
     /// <paramref name="workingDirectory"/> (the project folder); <paramref name="passwordRemoved"/> tells whether a password was left out.
@@ -27,8 +26,9 @@ internal static class NeonConfigurationJson
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
-            foreach (var name in NeonDiagnostics.SettingCodes.Keys)
+            foreach (var setting in NeonSettingCatalog.All)
             {
+                var name = setting.Property;
                 if (name.Equals(NeonSettings.ApiKey, StringComparison.OrdinalIgnoreCase) || name.Equals(NeonSettings.WorkingDirectory, StringComparison.OrdinalIgnoreCase))
                 {
                     continue;
@@ -49,7 +49,7 @@ internal static class NeonConfigurationJson
                     }
                 }
 
-                if (Booleans.Contains(name) && bool.TryParse(value, out var flag))
+                if (setting.IsSwitch && bool.TryParse(value, out var flag))
                 {
                     writer.WriteBoolean(name, flag);
                 }

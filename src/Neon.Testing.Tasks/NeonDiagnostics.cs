@@ -1,4 +1,4 @@
-using Neon.Testing.Engine;
+using Neon.Testing.Engine.Configuration;
 
 namespace Neon.Testing.Tasks;
 
@@ -10,7 +10,7 @@ namespace Neon.Testing.Tasks;
 internal static class NeonDiagnostics
 {
     /// <summary>A setting without a code of its own, such as a broken <c>neon-testing.json</c>.</summary>
-    public const string OtherSetting = "NEON1000";
+    public const string OtherSetting = NeonSettingCatalog.OtherSettingCode;
 
     /// <summary>Warning: the password of <c>NeonLocalConnectionString</c> is kept out of <c>neon-testing.json</c>.</summary>
     public const string PasswordNotWritten = "NEON2001";
@@ -30,31 +30,10 @@ internal static class NeonDiagnostics
     /// <summary>Warning: a branch could not be deleted; it expires by itself.</summary>
     public const string SessionStopFailed = "NEON3003";
 
-    /// <summary>One code per setting, in the README's order.</summary>
-    public static IReadOnlyDictionary<string, string> SettingCodes { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        [NeonSettings.Enabled] = "NEON1001",
-        [NeonSettings.Provider] = "NEON1002",
-        [NeonSettings.ProjectId] = "NEON1003",
-        [NeonSettings.ApiKey] = "NEON1004",
-        [NeonSettings.ParentBranch] = "NEON1005",
-        [NeonSettings.Database] = "NEON1006",
-        [NeonSettings.Role] = "NEON1007",
-        [NeonSettings.KeepBranches] = "NEON1008",
-        [NeonSettings.BranchExpiry] = "NEON1009",
-        [NeonSettings.EnvVar] = "NEON1010",
-        [NeonSettings.ConnectionStringName] = "NEON1011",
-        [NeonSettings.Migrations] = "NEON1012",
-        [NeonSettings.MigrationCommand] = "NEON1013",
-        [NeonSettings.MigrationCacheExpiry] = "NEON1014",
-        [NeonSettings.Isolation] = "NEON1015",
-        [NeonSettings.LocalConnectionString] = "NEON1016",
-        [NeonSettings.LocalDataDirectory] = "NEON1017",
-        [NeonSettings.ApiUrl] = "NEON1018",
-        [NeonSettings.WorkingDirectory] = "NEON1019",
-    };
+    /// <summary>One code per setting, from <see cref="NeonSettingCatalog"/>.</summary>
+    public static IReadOnlyDictionary<string, string> SettingCodes { get; } =
+        NeonSettingCatalog.All.ToDictionary(s => s.Property, s => s.Code, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The code for an invalid <paramref name="setting"/>.</summary>
-    public static string ForSetting(string? setting) =>
-        setting is not null && SettingCodes.TryGetValue(setting, out var code) ? code : OtherSetting;
+    public static string ForSetting(string? setting) => NeonSettingCatalog.CodeFor(setting);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using Neon.Testing.Engine;
+using Neon.Testing.Engine.Configuration;
 
 namespace Neon.Testing.Tasks;
 
@@ -27,12 +28,12 @@ internal static class NeonSettingItems
 
     /// <summary>
     /// Options as the test host will see them: properties first, then <c>NEON_*</c> variables, which win
-    /// (the same order the MTP extension applies to <c>neon-testing.json</c> and the environment).
+    /// (the same order the MTP extension applies to <c>neon-testing.json</c> and the environment);
+    /// a variable set to an empty value clears the property.
     /// </summary>
     public static NeonTestingOptions Parse(IReadOnlyDictionary<string, string?> properties, string workingDirectory, Func<string, string?>? getVariable = null)
     {
-        var environment = NeonTestingOptions.FromEnvironment(getVariable);
         var baseDirectory = new Dictionary<string, string?> { [NeonSettings.WorkingDirectory] = workingDirectory };
-        return NeonTestingOptions.Parse(baseDirectory, properties, environment);
+        return NeonTestingOptions.Parse(SettingLayer.MSBuild(baseDirectory), SettingLayer.MSBuild(properties), SettingLayer.Environment(getVariable));
     }
 }

@@ -96,4 +96,23 @@ public sealed class NeonTestingOptionsTests
         Assert.IsTrue(options.KeepBranches);
         Assert.AreEqual("br-main", options.ParentBranch);
     }
+
+    [TestMethod]
+    public void FromEnvironment_KeepsEmptyApart_FromUnset()
+    {
+        var values = NeonTestingOptions.FromEnvironment(name => name == "NEON_ISOLATION" ? "" : null);
+
+        Assert.AreEqual("", values[NeonSettings.Isolation]);
+        Assert.IsNull(values[NeonSettings.Database]);
+    }
+
+    [TestMethod]
+    public void Validate_ChecksOptionsBuiltWithoutParse()
+    {
+        var options = Parse() with { Migrations = "no/such/folder" };
+
+        var error = Assert.ThrowsExactly<NeonConfigurationException>(options.Validate);
+
+        Assert.AreEqual(NeonSettings.Migrations, error.Setting);
+    }
 }

@@ -16,7 +16,52 @@ public sealed class CommandLineTests
         }
 
         Assert.DoesNotContain("--neon-api-key", run.Output, "secrets come from environment variables only");
+        Assert.DoesNotContain("--neon-local-connection-string", run.Output, "secrets come from environment variables only");
     }
+
+    [TestMethod]
+    public void Options_AreTheCatalogueSettingsWithAnOption()
+    {
+        var options = new NeonTestingCommandLineOptionsProvider().GetCommandLineOptions();
+        var expected = Neon.Testing.Engine.Configuration.NeonSettingCatalog.All.Where(s => s.Option is not null).ToList();
+
+        CollectionAssert.AreEqual(expected.Select(s => s.Option).ToList(), options.Select(o => o.Name).ToList());
+        foreach (var (setting, option) in expected.Zip(options))
+        {
+            StringAssert.Contains(option.Description, setting.Description);
+            Assert.AreEqual(setting.IsSwitch ? 0 : 1, option.Arity.Min, setting.Property);
+        }
+    }
+
+    [TestMethod]
+    public async Task InvalidIsolationVariable_IsReportedOnce_NamingTheVariable_WithoutTheHelpText()
+    {
+        var before = await TestServer.SessionDatabasesAsync();
+        var run = await Samples.RunAsync(Samples.MSTest, ["--filter", "ClassName~IsolatedTests"], new Dictionary<string, string?> { ["NEON_ISOLATION"] = "Sometimes" });
+
+        Assert.AreNotEqual(0, run.ExitCode, run.Output);
+        StringAssert.Contains(run.Output, "NEON1015: NeonIsolation is 'Sometimes'. Use one of: Isolated, ReadOnly, Shared, PerClass, Transaction. It comes from the environment variable NEON_ISOLATION");
+        Assert.AreEqual(1, CountOf(run.Output, "NEON_ISOLATION"), run.Output);
+        Assert.AreEqual(1, CountOf(run.Output, "Sometimes"), run.Output);
+        Assert.DoesNotContain("--diagnostic", run.Output, "no --help text after a settings error");
+        CollectionAssert.AreEqual(before.ToArray(), (await TestServer.SessionDatabasesAsync()).ToArray());
+    }
+
+    [TestMethod]
+    public async Task ConflictingMigrations_NameWhereEachCameFrom()
+    {
+        var run = await Samples.RunAsync(
+            Samples.MSTest,
+            ["--filter", "ClassName~IsolatedTests", "--neon-migrations", Samples.SqlFolder],
+            new Dictionary<string, string?> { ["NEON_MIGRATION_COMMAND"] = "exit 0" });
+
+        Assert.AreNotEqual(0, run.ExitCode, run.Output);
+        StringAssert.Contains(run.Output, "the command-line option --neon-migrations", run.Output);
+        StringAssert.Contains(run.Output, "the environment variable NEON_MIGRATION_COMMAND", run.Output);
+    }
+
+    private static int CountOf(string text, string value) =>
+        (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 
     [TestMethod]
     public async Task InvalidIsolation_FailsFast_NamingTheValidLevels()
@@ -27,6 +72,8 @@ public sealed class CommandLineTests
         Assert.AreNotEqual(0, run.ExitCode);
         StringAssert.Contains(run.Output, "NeonIsolation is 'Sometimes'");
         StringAssert.Contains(run.Output, "Isolated, ReadOnly, Shared, PerClass, Transaction");
+        StringAssert.Contains(run.Output, "the command-line option --neon-isolation");
+        Assert.DoesNotContain("--diagnostic", run.Output, "no --help text after a settings error");
         CollectionAssert.AreEqual(before.ToArray(), (await TestServer.SessionDatabasesAsync()).ToArray());
     }
 

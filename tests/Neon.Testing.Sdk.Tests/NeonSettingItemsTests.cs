@@ -7,16 +7,17 @@ namespace Neon.Testing.Sdk.Tests;
 public sealed class NeonSettingItemsTests
 {
     [TestMethod]
-    public void Parse_LetsAVariableThatIsSet_WinOverTheProperty()
+    public void Parse_LetsAVariableThatIsSet_WinOverTheProperty_AndAnEmptyOneClearIt()
     {
         var variables = new Dictionary<string, string?> { ["NEON_KEEP_BRANCHES"] = "true", ["NEON_ENV_VAR"] = "" };
         var options = NeonSettingItems.Parse(
-            new Dictionary<string, string?> { [NeonSettings.KeepBranches] = "false", [NeonSettings.EnvVar] = "MY_DB" },
+            new Dictionary<string, string?> { [NeonSettings.KeepBranches] = "false", [NeonSettings.EnvVar] = "MY_DB", [NeonSettings.Database] = "app" },
             "/src/App.Tests",
             name => variables.GetValueOrDefault(name));
 
         Assert.IsTrue(options.KeepBranches);
-        Assert.AreEqual("MY_DB", options.EnvVar);
+        Assert.AreEqual("DATABASE_URL", options.EnvVar, "NEON_ENV_VAR= clears the property, back to the default");
+        Assert.AreEqual("app", options.Database, "an unset variable leaves the property alone");
     }
 
     [TestMethod]
@@ -37,5 +38,6 @@ public sealed class NeonSettingItemsTests
 
         Assert.AreEqual(NeonSettings.BranchExpiry, error.Setting);
         Assert.AreEqual("NEON1009", NeonDiagnostics.ForSetting(error.Setting));
+        StringAssert.Contains(error.Message, "the MSBuild property NeonBranchExpiry");
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Neon.Testing.Engine;
+using Neon.Testing.Engine.Configuration;
 
 namespace Neon.Testing.Hosting;
 
@@ -12,6 +13,11 @@ internal static class NeonConfigurationFile
 {
     /// <summary>File name, next to the test assembly.</summary>
     public const string FileName = "neon-testing.json";
+
+    /// <summary>Settings in <paramref name="directory"/>'s file as a layer whose errors name the file.</summary>
+    /// <exception cref="NeonConfigurationException">The file is not a flat JSON object of scalars.</exception>
+    public static SettingLayer LoadLayer(string directory) =>
+        new(SettingSource.File(Path.GetFullPath(Path.Combine(directory, FileName))), Load(directory));
 
     /// <summary>Settings in <paramref name="directory"/>'s file; empty when there is none.</summary>
     /// <exception cref="NeonConfigurationException">The file is not a flat JSON object of scalars.</exception>

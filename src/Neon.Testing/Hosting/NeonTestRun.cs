@@ -64,11 +64,11 @@ public sealed class NeonTestRun : IAsyncDisposable
     /// <summary>Lets a host tell which test the calling code belongs to (e.g. MSTest's <c>TestContext.Current</c>): the resolver returns the <see cref="TestIdentity.Key"/> of the current test, or <see langword="null"/>.</summary>
     public static void RegisterTestKeyResolver(Func<string?> resolver) => TestKeyResolvers.Register(resolver);
 
-    /// <summary>Reads <c>neon-testing.json</c> next to the test assembly, then <c>NEON_*</c> variables, then <paramref name="overrides"/> (later wins).</summary>
+    /// <summary>Reads <c>neon-testing.json</c> next to the test assembly, then <c>NEON_*</c> variables, then <paramref name="overrides"/>, the command-line options (later wins; errors name the source).</summary>
     public static NeonTestingOptions LoadOptions(IReadOnlyDictionary<string, string?>? overrides = null, string? baseDirectory = null)
     {
-        var file = NeonConfigurationFile.Load(baseDirectory ?? AppContext.BaseDirectory);
-        return NeonTestingOptions.Parse(file, NeonTestingOptions.FromEnvironment(), overrides ?? new Dictionary<string, string?>());
+        var file = NeonConfigurationFile.LoadLayer(baseDirectory ?? AppContext.BaseDirectory);
+        return NeonTestingOptions.Parse(file, Engine.Configuration.SettingLayer.Environment(), Engine.Configuration.SettingLayer.CommandLine(overrides ?? new Dictionary<string, string?>()));
     }
 
     /// <summary>Starts the run, or joins the one another host of this process already started.</summary>

@@ -1,6 +1,11 @@
+using Neon.Testing.Engine.Configuration;
+
 namespace Neon.Testing.Engine;
 
-/// <summary>Setting names: the MSBuild property each option is known by, and its environment variable.</summary>
+/// <summary>
+/// Setting names: the MSBuild property each setting is known by, as constants for callers to name settings in
+/// errors. Everything else about a setting (variable, option, default, parser, code) is in <see cref="NeonSettingCatalog"/>.
+/// </summary>
 public static class NeonSettings
 {
     /// <summary><c>NeonEnabled</c>: kill switch.</summary>
@@ -60,26 +65,8 @@ public static class NeonSettings
     /// <summary><c>NeonWorkingDirectory</c>: base for relative paths (set by the SDK to the project folder).</summary>
     public const string WorkingDirectory = "NeonWorkingDirectory";
 
-    /// <summary>Environment variable for each property.</summary>
-    public static IReadOnlyDictionary<string, string> EnvironmentVariables { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        [Enabled] = "NEON_ENABLED",
-        [Provider] = "NEON_PROVIDER",
-        [ProjectId] = "NEON_PROJECT_ID",
-        [ApiKey] = "NEON_API_KEY",
-        [ApiUrl] = "NEON_API_URL",
-        [ParentBranch] = "NEON_PARENT_BRANCH_ID",
-        [Database] = "NEON_DATABASE",
-        [Role] = "NEON_ROLE",
-        [KeepBranches] = "NEON_KEEP_BRANCHES",
-        [BranchExpiry] = "NEON_BRANCH_EXPIRY",
-        [EnvVar] = "NEON_ENV_VAR",
-        [ConnectionStringName] = "NEON_CONNECTION_STRING_NAME",
-        [Migrations] = "NEON_MIGRATIONS",
-        [MigrationCommand] = "NEON_MIGRATION_COMMAND",
-        [MigrationCacheExpiry] = "NEON_MIGRATION_CACHE_EXPIRY",
-        [Isolation] = "NEON_ISOLATION",
-        [LocalConnectionString] = "NEON_LOCAL_CONNECTION_STRING",
-        [LocalDataDirectory] = "NEON_LOCAL_DATA_DIR",
-    };
+    /// <summary>Environment variable for each property that has one, from <see cref="NeonSettingCatalog"/>.</summary>
+    public static IReadOnlyDictionary<string, string> EnvironmentVariables { get; } = NeonSettingCatalog.All
+        .Where(s => s.EnvironmentVariable is not null)
+        .ToDictionary(s => s.Property, s => s.EnvironmentVariable!, StringComparer.OrdinalIgnoreCase);
 }

@@ -1,0 +1,173 @@
+using System.Globalization;
+
+namespace Neon.Testing.Engine.Configuration;
+
+/// <summary>The value parsers the catalogue's settings share. Each throws <see cref="SettingValueException"/> on a bad value.</summary>
+internal static class SettingParsers
+{
+    public static string Text(string value) => value;
+
+    public static bool Boolean(string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" or "on" => true,
+        "false" or "0" or "no" or "off" => false,
+        _ => throw new SettingValueException(", which is not a boolean", "Use 'true' or 'false'."),
+    };
+
+    public static T Enum<T>(string value)
+        where T : struct, System.Enum
+    {
+        if (System.Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed) && !int.TryParse(value, out _))
+        {
+            return parsed;
+        }
+
+        throw new SettingValueException("", $"Use one of: {string.Join(", ", System.Enum.GetNames<T>())}.");
+    }
+
+    /// <summary>Accepts seconds (<c>600</c>), a suffixed value (<c>90s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>) or <c>hh:mm:ss</c>.</summary>
+    public static TimeSpan Duration(string value, bool allowZero)
+    {
+        TimeSpan? parsed = null;
+        var text = value.Trim().ToLowerInvariant();
+        var unit = text.Length > 0 ? text[^1] : ' ';
+        var number = char.IsLetter(unit) ? text[..^1] : text;
+        if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0 && double.IsFinite(amount))
+        {
+            parsed = unit switch
+            {
+                's' or >= '0' and <= '9' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => null,
+            };
+        }
+        else if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero)
+        {
+            parsed = span;
+        }
+
+        if (parsed is null || (!allowZero && parsed == TimeSpan.Zero))
+        {
+            throw new SettingValueException(
+                $", which is not a duration{(allowZero ? "" : " above zero")}",
+                "Use seconds ('600'), a suffix ('90s', '10m', '2h', '1d') or 'hh:mm:ss'.");
+        }
+
+        return parsed.Value;
+    }
+
+    public static Uri HttpAddress(string value)
+    {
+        if (Uri.TryCreate(value.EndsWith('/') ? value : value + "/", UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+        {
+            return uri;
+        }
+
+        throw new SettingValueException(", which is not an http(s) address", "Clear it to use the Neon API.");
+    }
+
+    public static string PostgresName(string value)
+    {
+        // PostgreSQL truncates identifiers at 63 bytes; a longer name would silently mean another one.
+        if (value.Length > 63 || value.Any(char.IsControl))
+        {
+            throw new SettingValueException(", which is not a PostgreSQL name", "Use at most 63 characters and no control characters.");
+        }
+
+        return value;
+    }
+
+    public static string VariableName(string value)
+    {
+        if (value.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !char.IsAsciiDigit(value[0]))
+        {
+            return value;
+        }
+
+        throw new SettingValueException("", "Use letters, digits and underscores only, not starting with a digit (e.g. 'DATABASE_URL').");
+    }
+
+    /// <summary>A folder of <c>.sql</c> files or one file, relative to the working directory; kept as given.</summary>
+    public static string ExistingPath(string value, string workingDirectory)
+    {
+        var path = Path.GetFullPath(value, workingDirectory);
+        if (!Directory.Exists(path) && !File.Exists(path))
+        {
+            throw new SettingValueException($", which points at '{path}', which does not exist", "Use a folder of .sql files relative to the project, or clear it.");
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// A folder that exists or can be created: checked here so a bad path fails with the setting's
+    /// name instead of an I/O error deep in the cluster's start-up. Nothing is left behind.
+    /// </summary>
+    public static string CreatableDirectory(string value)
+    {
+        string path;
+        try
+        {
+            // Resolved as the embedded cluster resolves it: against the current directory.
+            path = Path.GetFullPath(value);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new SettingValueException(", which is not a valid path", "Use a folder the tests may write to, e.g. /var/tmp/neon-testing, or clear it.");
+        }
+
+        if (File.Exists(path))
+        {
+            throw new SettingValueException($", which is the file '{path}', not a folder", "Use a folder the tests may write to, or clear it.");
+        }
+
+        var existing = path;
+        while (!Directory.Exists(existing))
+        {
+            var parent = Path.GetDirectoryName(existing);
+            if (parent is null || File.Exists(parent))
+            {
+                throw new SettingValueException($", which cannot be created ('{parent ?? path}' is not a folder)", "Use a folder the tests may write to, or clear it.");
+            }
+
+            existing = parent;
+        }
+
+        if (existing == path)
+        {
+            return value;
+        }
+
+        // The folder is missing: its nearest existing ancestor must let us create it.
+        var probe = Path.Combine(existing, ".neon-testing-probe-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(probe);
+            Directory.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SettingValueException($", which cannot be created in '{existing}' ({e.GetType().Name})", "Use a folder the tests may write to, or clear it.");
+        }
+
+        return value;
+    }
+
+    public static string ConnectionString(string value)
+    {
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(value);
+            return value;
+        }
+        catch (ArgumentException)
+        {
+            // The value holds a password: neither it nor Npgsql's message about it is repeated.
+            throw new SettingValueException(
+                ", which is not a valid Npgsql connection string",
+                "Use e.g. 'Host=localhost;Username=me;Password=...', or clear it to use the embedded PostgreSQL.");
+        }
+    }
+}
