@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Regenerates the Neon.Api client from the Neon API v2 document in ../shared/neon-api:
+# Regenerates the Neon API client (internal to Neon.Testing.Engine, namespace Neon.Api) from the Neon API v2 document in ../shared/neon-api:
 #   1. eng/codegen/trim.mjs   keeps only the operations we call (and what they reference)
 #   2. NSwag (npm nswag, pinned in eng/codegen/package.json, .NET 10 build) writes the C#
-#   3. eng/codegen/polish.mjs gives snake_case identifiers .NET names
-# Usage: eng/codegen.sh          regenerate src/Neon.Api/{openapi,Generated}
+#   3. eng/codegen/polish.mjs gives snake_case identifiers .NET names and makes every type internal
+# Usage: eng/codegen.sh          regenerate src/Neon.Testing.Engine/Providers/NeonCloud/Api/Generated
 #        eng/codegen.sh --check  regenerate into a temp folder; exit 1 on any drift (CI)
 # NEON_SHARED_DIR overrides where the shared reference data lives.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/eng/codegen"
-project="$root/src/Neon.Api"
+relative="src/Neon.Testing.Engine/Providers/NeonCloud/Api/Generated"
+project="$root/$relative"
 spec_name="neon-api-v2.trimmed.json"
 code_name="NeonApiClient.g.cs"
 
@@ -44,14 +45,14 @@ fi
 
 generate() {
   local out="$1"
-  mkdir -p "$out/openapi" "$out/Generated"
-  node "$tools/trim.mjs" "$input" "$out/openapi/$spec_name"
+  mkdir -p "$out"
+  node "$tools/trim.mjs" "$input" "$out/$spec_name"
   # Options: HttpClient injected with its BaseAddress set by the caller (auth and resilience
   # are handlers on it); System.Text.Json; nullable-clean DTOs; no schema defaults (they would
   # invent values Neon never sent); List<T> for arrays; DateTimeOffset for timestamps.
   "$tools/node_modules/.bin/nswag" openapi2csclient /runtime:Net100 \
-    "/input:$out/openapi/$spec_name" \
-    "/output:$out/Generated/$code_name" \
+    "/input:$out/$spec_name" \
+    "/output:$out/$code_name" \
     /namespace:Neon.Api \
     /ClassName:NeonApiClient \
     /ExceptionClass:NeonApiException \
@@ -71,7 +72,7 @@ generate() {
     /ArrayInstanceType:System.Collections.Generic.List \
     /ResponseArrayType:System.Collections.Generic.List \
     /NewLineBehavior:LF >/dev/null
-  node "$tools/polish.mjs" "$out/Generated/$code_name"
+  node "$tools/polish.mjs" "$out/$code_name"
 }
 
 if [[ "$check" == true ]]; then
@@ -79,16 +80,16 @@ if [[ "$check" == true ]]; then
   trap 'rm -rf "$temp"' EXIT
   generate "$temp"
   status=0
-  for file in "openapi/$spec_name" "Generated/$code_name"; do
+  for file in "$spec_name" "$code_name"; do
     if ! diff -u "$project/$file" "$temp/$file" >"$temp/diff" 2>&1; then
-      echo "codegen: src/Neon.Api/$file is out of date; run eng/codegen.sh and commit the result." >&2
+      echo "codegen: $relative/$file is out of date; run eng/codegen.sh and commit the result." >&2
       head -n 40 "$temp/diff" >&2
       status=1
     fi
   done
-  [[ $status -eq 0 ]] && echo "codegen: src/Neon.Api is up to date."
+  [[ $status -eq 0 ]] && echo "codegen: $relative is up to date."
   exit $status
 fi
 
 generate "$project"
-echo "codegen: wrote src/Neon.Api/openapi/$spec_name and src/Neon.Api/Generated/$code_name ($(wc -l <"$project/Generated/$code_name") lines)."
+echo "codegen: wrote $relative/$spec_name and $code_name ($(wc -l <"$project/$code_name") lines)."

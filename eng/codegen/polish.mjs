@@ -75,5 +75,14 @@ for (const parameter of parameters) {
   }
 }
 
+// 3. Every generated type is internal: the client is an implementation detail of Neon.Testing.Engine.
+//    Top-level declarations sit at one level of indentation inside the namespace block.
+for (let i = 0; i < lines.length; i++) {
+  lines[i] = lines[i].replace(/^(    )public ((?:sealed |abstract |static )?(?:partial )?(?:class|enum|interface|struct|record) )/, '$1internal $2');
+}
+if (lines.some((line) => /^    public /.test(line))) {
+  fail('a generated type is still public');
+}
+
 // Editors and .editorconfig expect no trailing blanks and one final newline.
 fs.writeFileSync(file, lines.map((line) => line.trimEnd()).join('\n').trimEnd() + '\n');

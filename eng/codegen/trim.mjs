@@ -3,7 +3,7 @@
 // compatible C#. Usage: node trim.mjs <v2.json> <out.json>. Output is deterministic.
 import fs from 'node:fs';
 
-// The operations the product calls (see src/Neon.Api/README.md for what each is used for).
+// The operations the product calls (see src/Neon.Testing.Engine/Providers/NeonCloud/Api/README.md for what each is used for).
 const operationIds = [
   'getProject',
   'listProjectBranches',

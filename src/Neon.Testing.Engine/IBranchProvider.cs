@@ -5,7 +5,7 @@ namespace Neon.Testing.Engine;
 /// Implementations refuse to create from, reset or delete anything that is not ours, and never
 /// write to the root branch.
 /// </summary>
-public interface IBranchProvider : IAsyncDisposable
+internal interface IBranchProvider : IAsyncDisposable
 {
     /// <summary>Short name for logs and summaries (<c>Local</c>, <c>Neon</c>).</summary>
     string Name { get; }

@@ -52,7 +52,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     public string ProviderName => _provider.Name;
 
     /// <summary>The provider, for tools that need more than the session offers.</summary>
-    public IBranchProvider Provider => _provider;
+    internal IBranchProvider Provider => _provider;
 
     /// <summary>The migrated branch every other branch of the session is cloned from.</summary>
     public Branch MigrationBranch => _migrationBranch ?? throw new InvalidOperationException("The session has not started.");

@@ -12,7 +12,7 @@ namespace Neon.Testing.Engine.Isolation;
 /// branch reset when the schema changed or a targeted restore is impossible. Not thread-safe: one tracker per branch,
 /// one reset at a time.
 /// </summary>
-public sealed class ChangeTracker : IAsyncDisposable
+internal sealed class ChangeTracker : IAsyncDisposable
 {
     private const int MaxPasses = 3;
 

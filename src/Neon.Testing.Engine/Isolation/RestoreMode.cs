@@ -1,7 +1,7 @@
 namespace Neon.Testing.Engine.Isolation;
 
 /// <summary>How a targeted restore gets past foreign keys and user triggers.</summary>
-public enum RestoreMode
+internal enum RestoreMode
 {
     /// <summary>No targeted restore is possible: every reset is a full reset.</summary>
     Unavailable,

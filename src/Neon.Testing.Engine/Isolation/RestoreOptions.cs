@@ -1,7 +1,7 @@
 namespace Neon.Testing.Engine.Isolation;
 
 /// <summary>Tuning for <see cref="ChangeTracker"/>; the defaults suit test databases.</summary>
-public sealed class RestoreOptions
+internal sealed class RestoreOptions
 {
     /// <summary>How long a restore waits for a lock held by a leaked connection before it terminates the database's other connections (default 1 s).</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(1);

@@ -1,7 +1,7 @@
 namespace Neon.Testing.Engine.Isolation;
 
 /// <summary>How the tracker notices that a test changed the schema (which forces a full reset).</summary>
-public enum SchemaChangeDetection
+internal enum SchemaChangeDetection
 {
     /// <summary>Tracking is not installed.</summary>
     None,

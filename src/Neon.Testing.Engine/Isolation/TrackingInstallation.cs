@@ -9,7 +9,7 @@ namespace Neon.Testing.Engine.Isolation;
 /// <param name="Sequences">Sequences whose values are part of the baseline.</param>
 /// <param name="UntrackedTables">Tables or sequences the role could not track, each with the reason; while any exist every reset is a full reset.</param>
 /// <param name="Reason">Why tracking could not be installed, or null.</param>
-public sealed record TrackingInstallation(
+internal sealed record TrackingInstallation(
     bool IsInstalled,
     RestoreMode RestoreMode,
     SchemaChangeDetection SchemaChangeDetection,

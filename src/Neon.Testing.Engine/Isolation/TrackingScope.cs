@@ -1,7 +1,7 @@
 namespace Neon.Testing.Engine.Isolation;
 
 /// <summary>What <see cref="TrackingInstaller.InstallAsync"/> tracks. The defaults track every user table and sequence.</summary>
-public sealed class TrackingScope
+internal sealed class TrackingScope
 {
     /// <summary>Schemas to track; empty tracks every schema except the system ones.</summary>
     public IReadOnlyList<string> Schemas { get; init; } = [];

@@ -5,7 +5,7 @@ using Neon.Testing.Engine.Providers.NeonCloud;
 namespace Neon.Testing.Engine.Providers;
 
 /// <summary>Creates the provider that <see cref="NeonTestingOptions.ResolvedProvider"/> names.</summary>
-public static class BranchProviderFactory
+internal static class BranchProviderFactory
 {
     /// <summary>Creates and connects the configured provider.</summary>
     public static async Task<IBranchProvider> CreateAsync(NeonTestingOptions options, ILogger logger, CancellationToken cancellationToken = default)

@@ -110,7 +110,6 @@ internal sealed class PackedSdk
             <packageSource key="neon">
               <package pattern="Neon.Testing" />
               <package pattern="Neon.Testing.*" />
-              <package pattern="Neon.Api" />
             </packageSource>
             <packageSource key="nuget.org">
               <package pattern="*" />

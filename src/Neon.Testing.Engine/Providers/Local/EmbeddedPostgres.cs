@@ -33,7 +33,7 @@ public sealed class EmbeddedPostgres
     public int Port { get; }
 
     /// <summary>Whether this call initialised, started or reused the cluster.</summary>
-    public EmbeddedStart Start { get; }
+    internal EmbeddedStart Start { get; }
 
     /// <summary>How long <see cref="StartAsync"/> took.</summary>
     public TimeSpan Elapsed { get; }

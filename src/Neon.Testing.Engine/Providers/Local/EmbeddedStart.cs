@@ -1,7 +1,7 @@
 namespace Neon.Testing.Engine.Providers.Local;
 
 /// <summary>What <see cref="EmbeddedPostgres.StartAsync"/> had to do.</summary>
-public enum EmbeddedStart
+internal enum EmbeddedStart
 {
     /// <summary>A server was already running and was reused.</summary>
     Reused,

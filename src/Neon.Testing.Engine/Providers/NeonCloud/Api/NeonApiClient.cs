@@ -7,7 +7,7 @@ namespace Neon.Api;
 /// Client for the Neon API v2 operations the SDK uses. Give it an <see cref="HttpClient"/> whose
 /// <see cref="HttpClient.BaseAddress"/> is the API root (ending in <c>/</c>) and whose handlers add authentication.
 /// </summary>
-public partial class NeonApiClient
+internal partial class NeonApiClient
 {
     /// <summary>The serializer options the client reads responses and writes requests with.</summary>
     public static JsonSerializerOptions SerializerOptions => _settings.Value;

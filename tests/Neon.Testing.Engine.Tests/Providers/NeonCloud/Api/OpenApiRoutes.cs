@@ -30,7 +30,7 @@ internal sealed class OpenApiRoutes
 
     /// <summary>The operationIds Neon.Api was generated for, read from its trimmed document.</summary>
     public static IReadOnlySet<string> Generated { get; } = new OpenApiRoutes(
-        Path.Combine(SharedData.RepositoryRoot(), "src", "Neon.Api", "openapi", "neon-api-v2.trimmed.json"))._routes.Select(r => r.OperationId).ToHashSet();
+        Path.Combine(SharedData.RepositoryRoot(), "src", "Neon.Testing.Engine", "Providers", "NeonCloud", "Api", "Generated", "neon-api-v2.trimmed.json"))._routes.Select(r => r.OperationId).ToHashSet();
 
     /// <summary>The operation a request went to, and its path parameters; <see langword="null"/> when none fits.</summary>
     public (string OperationId, IReadOnlyDictionary<string, string> Parameters)? Match(string method, string relativePath)

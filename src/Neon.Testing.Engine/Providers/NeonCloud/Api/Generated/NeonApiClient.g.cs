@@ -27,7 +27,7 @@ namespace Neon.Api
     using System = global::System;
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class NeonApiClient
+    internal partial class NeonApiClient
     {
         private System.Net.Http.HttpClient _httpClient;
         private static System.Lazy<System.Text.Json.JsonSerializerOptions> _settings = new System.Lazy<System.Text.Json.JsonSerializerOptions>(CreateSerializerSettings, true);
@@ -1829,7 +1829,7 @@ namespace Neon.Api
     /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AllowedIps
+    internal partial class AllowedIps
     {
 
         /// <summary>
@@ -1856,7 +1856,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnnotationCreateValueRequest
+    internal partial class AnnotationCreateValueRequest
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("annotation_value")]
@@ -1874,7 +1874,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnnotationData
+    internal partial class AnnotationData
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("object")]
@@ -1901,7 +1901,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnnotationObjectData
+    internal partial class AnnotationObjectData
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("type")]
@@ -1922,7 +1922,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnnotationResponse
+    internal partial class AnnotationResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("annotation")]
@@ -1943,13 +1943,13 @@ namespace Neon.Api
     /// Annotation properties.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnnotationValueData : System.Collections.Generic.Dictionary<string, string>
+    internal partial class AnnotationValueData : System.Collections.Generic.Dictionary<string, string>
     {
 
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AnnotationsMapResponse
+    internal partial class AnnotationsMapResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("annotations")]
@@ -1967,7 +1967,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Branch
+    internal partial class Branch
     {
 
         /// <summary>
@@ -2130,7 +2130,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchCreateRequest
+    internal partial class BranchCreateRequest
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("endpoints")]
@@ -2151,7 +2151,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchCreateRequestBranch
+    internal partial class BranchCreateRequestBranch
     {
 
         /// <summary>
@@ -2225,7 +2225,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchCreateRequestEndpointOptions
+    internal partial class BranchCreateRequestEndpointOptions
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("type")]
@@ -2271,7 +2271,7 @@ namespace Neon.Api
     /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchCreatedBy
+    internal partial class BranchCreatedBy
     {
 
         /// <summary>
@@ -2298,7 +2298,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchOperations : BranchResponse
+    internal partial class BranchOperations : BranchResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("operations")]
@@ -2307,7 +2307,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchResponse
+    internal partial class BranchResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("branch")]
@@ -2325,7 +2325,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchRestoreRequest
+    internal partial class BranchRestoreRequest
     {
 
         /// <summary>
@@ -2372,7 +2372,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchUpdateRequest
+    internal partial class BranchUpdateRequest
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("branch")]
@@ -2390,7 +2390,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchUpdateRequestBranch
+    internal partial class BranchUpdateRequestBranch
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("name")]
@@ -2419,7 +2419,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class BranchesResponse
+    internal partial class BranchesResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("branches")]
@@ -2437,7 +2437,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ConnectionDetails
+    internal partial class ConnectionDetails
     {
 
         /// <summary>
@@ -2464,7 +2464,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ConnectionParameters
+    internal partial class ConnectionParameters
     {
 
         /// <summary>
@@ -2514,7 +2514,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ConnectionURIsOptionalResponse
+    internal partial class ConnectionURIsOptionalResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("connection_uris")]
@@ -2532,7 +2532,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class CreateProjectBranchRequest : BranchCreateRequest
+    internal partial class CreateProjectBranchRequest : BranchCreateRequest
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("annotation_value")]
@@ -2541,7 +2541,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class CreatedBranchResponse : BranchResponse
+    internal partial class CreatedBranchResponse : BranchResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("endpoints")]
@@ -2565,7 +2565,7 @@ namespace Neon.Api
     /// To paginate the response, issue an initial request with `limit` value. Then, add the value returned in the response `.pagination.next` attribute into the request under the `cursor` query parameter to the subsequent request to retrieve next page in pagination. Using `.pagination.previous` as cursor will return the previous page. The contents on cursor `next` and `previous` are opaque, clients are not expected to make any assumptions on the format of the data inside the cursor.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class CursorPagination
+    internal partial class CursorPagination
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("next")]
@@ -2592,7 +2592,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class CursorPaginationResponse
+    internal partial class CursorPaginationResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("pagination")]
@@ -2610,7 +2610,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Database
+    internal partial class Database
     {
 
         /// <summary>
@@ -2667,7 +2667,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class DatabasesResponse
+    internal partial class DatabasesResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("databases")]
@@ -2688,7 +2688,7 @@ namespace Neon.Api
     /// A collection of settings for a Neon endpoint
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class DefaultEndpointSettings
+    internal partial class DefaultEndpointSettings
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("pg_settings")]
@@ -2729,7 +2729,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Endpoint
+    internal partial class Endpoint
     {
 
         /// <summary>
@@ -2881,7 +2881,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EndpointCreateRequest
+    internal partial class EndpointCreateRequest
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("endpoint")]
@@ -2899,7 +2899,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EndpointCreateRequestEndpoint
+    internal partial class EndpointCreateRequestEndpoint
     {
 
         /// <summary>
@@ -2987,7 +2987,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EndpointOperations : EndpointResponse
+    internal partial class EndpointOperations : EndpointResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("operations")]
@@ -2996,7 +2996,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EndpointResponse
+    internal partial class EndpointResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("endpoint")]
@@ -3017,7 +3017,7 @@ namespace Neon.Api
     /// A collection of settings for a compute endpoint
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EndpointSettingsData
+    internal partial class EndpointSettingsData
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("pg_settings")]
@@ -3038,7 +3038,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class EndpointsResponse
+    internal partial class EndpointsResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("endpoints")]
@@ -3059,7 +3059,7 @@ namespace Neon.Api
     /// General Error
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class GeneralError
+    internal partial class GeneralError
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("request_id")]
@@ -3086,7 +3086,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class GetProjectBranchResponse : BranchResponse
+    internal partial class GetProjectBranchResponse : BranchResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("annotation")]
@@ -3095,7 +3095,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ListOperationsResponse : OperationsResponse
+    internal partial class ListOperationsResponse : OperationsResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("pagination")]
@@ -3104,7 +3104,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ListProjectBranchesResponse : BranchesResponse
+    internal partial class ListProjectBranchesResponse : BranchesResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("annotations")]
@@ -3122,7 +3122,7 @@ namespace Neon.Api
     /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class MaintenanceWindow
+    internal partial class MaintenanceWindow
     {
 
         /// <summary>
@@ -3159,7 +3159,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Operation
+    internal partial class Operation
     {
 
         /// <summary>
@@ -3240,7 +3240,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class OperationResponse
+    internal partial class OperationResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("operation")]
@@ -3258,7 +3258,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class OperationsResponse
+    internal partial class OperationsResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("operations")]
@@ -3282,7 +3282,7 @@ namespace Neon.Api
     /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Pagination
+    internal partial class Pagination
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("cursor")]
@@ -3300,7 +3300,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class PaginationResponse
+    internal partial class PaginationResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("pagination")]
@@ -3321,7 +3321,7 @@ namespace Neon.Api
     /// A raw representation of Postgres settings
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class PgSettingsData : System.Collections.Generic.Dictionary<string, string>
+    internal partial class PgSettingsData : System.Collections.Generic.Dictionary<string, string>
     {
 
     }
@@ -3330,13 +3330,13 @@ namespace Neon.Api
     /// A raw representation of PgBouncer settings
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class PgbouncerSettingsData : System.Collections.Generic.Dictionary<string, string>
+    internal partial class PgbouncerSettingsData : System.Collections.Generic.Dictionary<string, string>
     {
 
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Project
+    internal partial class Project
     {
 
         /// <summary>
@@ -3553,7 +3553,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ProjectOwnerData
+    internal partial class ProjectOwnerData
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("email")]
@@ -3595,7 +3595,7 @@ namespace Neon.Api
     /// <br/>
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ProjectQuota
+    internal partial class ProjectQuota
     {
 
         /// <summary>
@@ -3645,7 +3645,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ProjectResponse
+    internal partial class ProjectResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("project")]
@@ -3663,7 +3663,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ProjectSettingsData
+    internal partial class ProjectSettingsData
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("quota")]
@@ -3713,7 +3713,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class Role
+    internal partial class Role
     {
 
         /// <summary>
@@ -3770,7 +3770,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class RolePasswordResponse
+    internal partial class RolePasswordResponse
     {
 
         /// <summary>
@@ -3792,7 +3792,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class RolesResponse
+    internal partial class RolesResponse
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("roles")]
@@ -3812,7 +3812,7 @@ namespace Neon.Api
 
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class NeonApiException : System.Exception
+    internal partial class NeonApiException : System.Exception
     {
         public int StatusCode { get; private set; }
 
@@ -3835,7 +3835,7 @@ namespace Neon.Api
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class NeonApiException<TResult> : NeonApiException
+    internal partial class NeonApiException<TResult> : NeonApiException
     {
         public TResult Result { get; private set; }
 
