@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Neon.Testing.Engine;
 using Neon.Testing.Engine.Providers.Local;
+using Neon.Testing.Engine.Session;
 
 var output = args.Length > 0 ? args[0] : Path.Combine("artifacts", "bench", "local-engine.json");
 var iterations = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;

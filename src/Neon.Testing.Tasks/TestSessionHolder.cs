@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Neon.Testing.Engine;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.Tasks;
 

@@ -1,5 +1,6 @@
 using Neon.Testing.Engine;
 using Neon.Testing.Engine.Migrations;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.NeonCloud.Tests;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Neon.Testing.Engine;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.NeonCloud.Tests;
 

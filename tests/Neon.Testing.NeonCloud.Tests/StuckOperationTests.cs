@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Neon.Testing.Engine;
 using Neon.Testing.Engine.Providers.NeonCloud;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.NeonCloud.Tests;
 

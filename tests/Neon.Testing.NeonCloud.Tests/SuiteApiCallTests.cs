@@ -1,5 +1,6 @@
 using Neon.Testing.Engine;
 using Neon.Testing.Engine.Isolation;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.NeonCloud.Tests;
 

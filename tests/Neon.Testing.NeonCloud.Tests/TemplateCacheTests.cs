@@ -1,4 +1,5 @@
 using Neon.Testing.Engine;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.NeonCloud.Tests;
 

@@ -8,7 +8,7 @@ namespace Neon.Testing.Engine.Isolation;
 /// a copy of the rows the tables held (seed and reference data), the sequence values, and a way to notice schema changes.
 /// Run it once on the branch the isolated branches are cloned from, after migrations; every clone inherits it.
 /// </summary>
-public static class TrackingInstaller
+internal static class TrackingInstaller
 {
     /// <summary>The schema holding every object change tracking creates; it is neither tracked nor restored.</summary>
     public const string SchemaName = Sql.Schema;

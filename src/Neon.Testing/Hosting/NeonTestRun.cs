@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Neon.Testing.Engine;
+using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.Hosting;
 

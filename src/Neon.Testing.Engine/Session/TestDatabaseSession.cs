@@ -4,9 +4,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Neon.Testing.Engine.Isolation;
 using Neon.Testing.Engine.Migrations;
 using Neon.Testing.Engine.Providers;
-using Neon.Testing.Engine.Session;
 
-namespace Neon.Testing.Engine;
+namespace Neon.Testing.Engine.Session;
 
 /// <summary>
 /// One test run's branches: a migration branch (migrated once, or cloned from a cached migrated

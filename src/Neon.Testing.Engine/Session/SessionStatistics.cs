@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Neon.Testing.Engine.Isolation;
 
-namespace Neon.Testing.Engine;
+namespace Neon.Testing.Engine.Session;
 
 /// <summary>What a session did: branches, migrations, resets and time spent isolating. Thread-safe.</summary>
 public sealed class SessionStatistics

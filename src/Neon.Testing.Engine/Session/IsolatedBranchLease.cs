@@ -1,7 +1,6 @@
 using Neon.Testing.Engine.Isolation;
-using Neon.Testing.Engine.Session;
 
-namespace Neon.Testing.Engine;
+namespace Neon.Testing.Engine.Session;
 
 /// <summary>
 /// One isolated branch of the session's pool, held by one test (or one worker) at a time, or by the
