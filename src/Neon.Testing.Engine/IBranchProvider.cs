@@ -19,7 +19,10 @@ internal interface IBranchProvider : IAsyncDisposable
     /// <summary>Returns a read-write or read-only endpoint for the branch, creating it when needed.</summary>
     Task<BranchEndpoint> GetEndpointAsync(Branch branch, bool readOnly, CancellationToken cancellationToken = default);
 
-    /// <summary>Restores the branch to its parent's current state (the slow, complete reset).</summary>
+    /// <summary>
+    /// Restores the branch to its parent's current state (the slow, complete reset). Connections to it die; clearing
+    /// this process's pools for it is the session's job (<c>Session/BranchConnectionPools</c>), not the provider's.
+    /// </summary>
     Task ResetBranchAsync(Branch branch, CancellationToken cancellationToken = default);
 
     /// <summary>Renames one of our branches to another name of ours; nothing else about it changes.</summary>
