@@ -247,6 +247,46 @@ public sealed class TestDatabaseSessionTests
     }
 
     [TestMethod]
+    public async Task BranchThatCannotBeDeleted_IsRecordedWithHowItGoes_AndTheOthersAreStillDeleted()
+    {
+        string isolated;
+        string? template;
+        TestDatabaseSession session;
+        await using (session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            template = session.TemplateName;
+            await using var lease = await session.AcquireIsolatedBranchAsync(TestContext.CancellationToken);
+            isolated = lease.Branch.Name;
+
+            // Without our marker the provider refuses to delete it: the session's end must say so, not stay silent.
+            await ExecuteAdminAsync($"COMMENT ON DATABASE {PgIdentifier.Quote(isolated)} IS NULL");
+        }
+
+        try
+        {
+            var left = session.Statistics.BranchesLeft.ToList();
+            Assert.AreEqual(1, left.Count, string.Join(", ", left));
+            Assert.AreEqual(isolated, left[0].Name);
+            StringAssert.Contains(left[0].HowItGoes, "sweeper");
+            Assert.AreEqual(session.Statistics.BranchesCreated - 1, session.Statistics.BranchesDeleted);
+            Assert.IsTrue(await Database.ExistsAsync(isolated, TestContext.CancellationToken));
+        }
+        finally
+        {
+            await ExecuteAdminAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(isolated)} WITH (FORCE)");
+            await DeleteTemplateAsync(template);
+        }
+    }
+
+    private async Task ExecuteAdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(TestPostgres.Server.AdminConnectionString);
+        await connection.OpenAsync(TestContext.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(TestContext.CancellationToken);
+    }
+
+    [TestMethod]
     public async Task FullReset_OfOneBranch_KeepsAnotherBranchsPooledConnections_AndTheNextTestMeetsNoDeadOne()
     {
         var token = TestContext.CancellationToken;

@@ -8,6 +8,7 @@ namespace Neon.Testing.Engine.Session;
 public sealed class SessionStatistics
 {
     private readonly ConcurrentDictionary<TestIsolation, int> _testsByLevel = new();
+    private readonly ConcurrentQueue<LeftBranch> _branchesLeft = new();
     private long _branchesCreated;
     private long _branchesDeleted;
     private long _resetsClean;
@@ -24,6 +25,9 @@ public sealed class SessionStatistics
 
     /// <summary>Branches this session deleted.</summary>
     public long BranchesDeleted => Interlocked.Read(ref _branchesDeleted);
+
+    /// <summary>Branches the session was to delete but could not, each with how it will go away.</summary>
+    public IReadOnlyCollection<LeftBranch> BranchesLeft => _branchesLeft;
 
     /// <summary>Migration files or commands applied (0 when the migrated template was reused).</summary>
     public int MigrationsApplied { get; internal set; }
@@ -80,6 +84,8 @@ public sealed class SessionStatistics
     internal void RecordBranchCreated() => Interlocked.Increment(ref _branchesCreated);
 
     internal void RecordBranchDeleted() => Interlocked.Increment(ref _branchesDeleted);
+
+    internal void RecordBranchLeft(string name, string howItGoes) => _branchesLeft.Enqueue(new LeftBranch(name, howItGoes));
 
     /// <summary>The statistics as a JSON object (snake_case keys).</summary>
     public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object>

@@ -286,6 +286,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                         ? $"It expires at {expires:u}, and the next session's sweeper removes it."
                         : $"It carries no expiry (it was to have children), so a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min).";
                     _logger.LogWarning("Could not delete branch {Branch}: {Message} {Fallback}", _created[i].Name, e.Message.TrimEnd('.') + ".", fallback);
+                    Statistics.RecordBranchLeft(_created[i].Name, fallback);
                 }
             }
         }

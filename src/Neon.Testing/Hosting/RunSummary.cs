@@ -27,6 +27,16 @@ public static class RunSummary
         var tests = stats.TestsByLevel.Values.Sum();
         var perTest = tests == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({run.BracketTime.TotalMilliseconds / tests:0.0} ms per test)");
         builder.Append(CultureInfo.InvariantCulture, $"; isolating took {run.BracketTime.TotalMilliseconds:0} ms{perTest}; API calls {Number(stats.ApiCalls)}");
+        if (stats.BranchesLeft.Count > 0)
+        {
+            // A failed cleanup must be said out loud: the counts alone ("created 3, deleted 1") were easy to miss.
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  warning: {stats.BranchesLeft.Count} branch(es) could not be deleted:");
+            foreach (var left in stats.BranchesLeft)
+            {
+                builder.AppendLine().Append(CultureInfo.InvariantCulture, $"    {left.Name}: {left.HowItGoes}");
+            }
+        }
+
         if (run.ConcurrentIsolated > 0 || run.SharingViolations > 0)
         {
             builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  concurrent isolated tests: {run.ConcurrentIsolated} on {run.IsolatedBranches} branches; tests failed for sharing a branch: {run.SharingViolations}");
@@ -50,6 +60,13 @@ public static class RunSummary
             json.WriteString("defaultIsolation", run.DefaultLevel.ToString());
             json.WriteNumber("branchesCreated", Number(stats.BranchesCreated));
             json.WriteNumber("branchesDeleted", Number(stats.BranchesDeleted));
+            json.WriteStartArray("branchesLeft");
+            foreach (var left in stats.BranchesLeft)
+            {
+                json.WriteStringValue(left.Name);
+            }
+
+            json.WriteEndArray();
             json.WriteBoolean("migrationsReused", run.Session.MigrationsReused);
             json.WriteNumber("migrationsRan", Number(stats.MigrationsApplied));
             json.WriteStartObject("testsByLevel");
