@@ -22,6 +22,6 @@ rm -rf "$results"
 dotnet test --project samples/TodoApp.Tests/TodoApp.Tests.csproj --results-directory "$results"
 status=$?
 echo
-echo "== Session summary ($results/neon-testing-summary.json) =="
-cat "$results/neon-testing-summary.json" 2>/dev/null || echo "(no summary written)"
+echo "== Session summary ($results/neon-testing-summary.txt; the same numbers as JSON in neon-testing-summary.json) =="
+cat "$results/neon-testing-summary.txt" 2>/dev/null || echo "(no summary written)"
 exit "$status"

@@ -55,6 +55,10 @@ public sealed class MSTestSampleTests
         Assert.AreEqual(2, run.ExitCode, run.Output);
         CollectionAssert.AreEqual(Array.Empty<string>(), (await TestServer.SessionDatabasesAsync()).ToArray());
         Assert.AreEqual(run.RequiredSummary.GetProperty("branchesCreated").GetInt32(), run.RequiredSummary.GetProperty("branchesDeleted").GetInt32());
+
+        // The readable block beside the JSON, with the same numbers (what the main job prints).
+        var created = run.RequiredSummary.GetProperty("branchesCreated").GetInt32();
+        StringAssert.Contains(run.SummaryText ?? "(no text summary written)", $"branches created {created}, deleted {created}");
     }
 
     [TestMethod]

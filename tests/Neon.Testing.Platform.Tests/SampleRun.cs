@@ -12,6 +12,8 @@ public sealed partial class SampleRun
         Output = output;
         var summary = Path.Combine(resultsDirectory, "neon-testing-summary.json");
         Summary = File.Exists(summary) ? JsonDocument.Parse(File.ReadAllText(summary)).RootElement : null;
+        var text = Path.Combine(resultsDirectory, "neon-testing-summary.txt");
+        SummaryText = File.Exists(text) ? File.ReadAllText(text) : null;
         foreach (Match match in ResultLine().Matches(output))
         {
             var name = match.Groups[2].Value;
@@ -30,6 +32,9 @@ public sealed partial class SampleRun
     public string Output { get; }
 
     public JsonElement? Summary { get; }
+
+    /// <summary>The readable summary file, or <see langword="null"/> when none was written.</summary>
+    public string? SummaryText { get; }
 
     /// <summary>Outcome by test name as the runner printed it (method name, or full name for xUnit).</summary>
     public Dictionary<string, string> Outcomes { get; } = new(StringComparer.Ordinal);

@@ -185,9 +185,10 @@ public sealed class NeonTestRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the JSON summary into <paramref name="directory"/> and returns the console text, with the file's path.</summary>
+    /// <summary>Writes the JSON and text summaries into <paramref name="directory"/> and returns the console text, with the JSON file's path.</summary>
     public string WriteSummary(string directory)
     {
+        RunSummary.WriteText(this, directory);
         var path = RunSummary.WriteJson(this, directory);
         return $"{RunSummary.ToText(this)}{Environment.NewLine}  summary: {path}";
     }

@@ -11,6 +11,9 @@ public static class RunSummary
     /// <summary>File name of the JSON summary, written under the test results directory.</summary>
     public const string FileName = "neon-testing-summary.json";
 
+    /// <summary>File name of the readable summary (the console lines), beside the JSON: what scripts and CI logs print.</summary>
+    public const string TextFileName = "neon-testing-summary.txt";
+
     /// <summary>A few lines for the console.</summary>
     public static string ToText(NeonTestRun run)
     {
@@ -101,6 +104,15 @@ public static class RunSummary
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
         File.WriteAllText(path, ToJson(run));
+        return path;
+    }
+
+    /// <summary>Writes the readable summary into <paramref name="directory"/>; returns the file's path.</summary>
+    public static string WriteText(NeonTestRun run, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, TextFileName);
+        File.WriteAllText(path, ToText(run) + Environment.NewLine);
         return path;
     }
 
