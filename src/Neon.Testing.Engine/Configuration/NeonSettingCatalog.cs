@@ -87,6 +87,12 @@ public static class NeonSettingCatalog
         "Shell command that migrates the database named by NeonEnvVar.", "",
         () => null, (v, _) => Text(v), (o, v) => o with { MigrationCommand = v });
 
+    /// <summary>EF Core context whose migrations (or model) the session applies.</summary>
+    public static NeonSetting<string?> DbContext { get; } = new(
+        NeonSettings.DbContext, "NEON_DB_CONTEXT", "neon-db-context", "NEON1021",
+        "EF Core DbContext (class or full name) whose migrations are applied, with Neon.Testing.EntityFrameworkCore; found by itself when there is exactly one.", "the only one",
+        () => null, (v, _) => TypeName(v), (o, v) => o with { DbContext = v });
+
     /// <summary>Reuse window of migrated templates.</summary>
     public static NeonSetting<TimeSpan> MigrationCacheExpiry { get; } = new(
         NeonSettings.MigrationCacheExpiry, "NEON_MIGRATION_CACHE_EXPIRY", "neon-migration-cache-expiry", "NEON1014",
@@ -127,7 +133,7 @@ public static class NeonSettingCatalog
     public static IReadOnlyList<NeonSetting> All { get; } =
     [
         Enabled, Provider, ProjectId, ApiKey, ParentBranch, Database, Role, KeepBranches, BranchExpiry, EnvVar,
-        ConnectionStringName, Migrations, MigrationCommand, MigrationCacheExpiry, Isolation, LocalConnectionString,
+        ConnectionStringName, Migrations, MigrationCommand, DbContext, MigrationCacheExpiry, Isolation, LocalConnectionString,
         LocalDataDirectory, ApiUrl, WorkingDirectory,
     ];
 

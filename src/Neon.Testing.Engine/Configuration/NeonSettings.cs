@@ -50,6 +50,9 @@ public static class NeonSettings
     /// <summary><c>NeonMigrationCommand</c>: shell command that migrates.</summary>
     public const string MigrationCommand = "NeonMigrationCommand";
 
+    /// <summary><c>NeonDbContext</c>: EF Core context whose migrations are applied.</summary>
+    public const string DbContext = "NeonDbContext";
+
     /// <summary><c>NeonMigrationCacheExpiry</c>: reuse window of a migrated template.</summary>
     public const string MigrationCacheExpiry = "NeonMigrationCacheExpiry";
 

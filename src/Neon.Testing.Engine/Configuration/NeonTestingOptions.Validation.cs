@@ -36,6 +36,13 @@ public sealed partial record NeonTestingOptions
                 $"Both NeonMigrations{From(NeonSettingCatalog.Migrations)} and NeonMigrationCommand{From(NeonSettingCatalog.MigrationCommand)} are set. Keep one: a folder of .sql files, or a command. An environment variable set to an empty value clears a setting (e.g. NEON_MIGRATIONS=).");
         }
 
+        if (!string.IsNullOrEmpty(DbContext) && (!string.IsNullOrEmpty(Migrations) || !string.IsNullOrEmpty(MigrationCommand)))
+        {
+            var other = !string.IsNullOrEmpty(Migrations) ? $"NeonMigrations{From(NeonSettingCatalog.Migrations)}" : $"NeonMigrationCommand{From(NeonSettingCatalog.MigrationCommand)}";
+            throw new NeonConfigurationException(NeonSettings.DbContext,
+                $"Both NeonDbContext{From(NeonSettingCatalog.DbContext)} and {other} are set. Keep one migration source: the EF Core context, or the .sql files / command. An environment variable set to an empty value clears a setting (e.g. NEON_DB_CONTEXT=).");
+        }
+
         // Options built with `with` rather than parsed still get their single values checked.
         if (sourceOf(NeonSettingCatalog.Migrations) is null && !string.IsNullOrEmpty(Migrations))
         {

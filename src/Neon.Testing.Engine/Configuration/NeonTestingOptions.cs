@@ -52,6 +52,9 @@ public sealed partial record NeonTestingOptions
     /// <summary>Shell command that migrates the database found in <see cref="EnvVar"/>.</summary>
     public string? MigrationCommand { get; init; } = NeonSettingCatalog.MigrationCommand.Default;
 
+    /// <summary>EF Core context (class or full name) whose migrations Neon.Testing.EntityFrameworkCore applies; found by itself when there is exactly one.</summary>
+    public string? DbContext { get; init; } = NeonSettingCatalog.DbContext.Default;
+
     /// <summary>How long a migrated template may be reused by later sessions; zero disables reuse.</summary>
     public TimeSpan MigrationCacheExpiry { get; init; } = NeonSettingCatalog.MigrationCacheExpiry.Default;
 
@@ -79,5 +82,5 @@ public sealed partial record NeonTestingOptions
     public override string ToString() =>
         $"Provider={ResolvedProvider}, ProjectId={ProjectId ?? "-"}, ApiKey={(string.IsNullOrEmpty(ApiKey) ? "unset" : "set")}, " +
         $"Database={Database}, Role={Role}, KeepBranches={KeepBranches}, BranchExpiry={BranchExpiry.TotalSeconds}s, " +
-        $"EnvVar={EnvVar}, Isolation={Isolation}, Migrations={Migrations ?? MigrationCommand ?? "-"}";
+        $"EnvVar={EnvVar}, Isolation={Isolation}, Migrations={Migrations ?? MigrationCommand ?? DbContext ?? "-"}";
 }

@@ -89,6 +89,18 @@ internal static class SettingParsers
         throw new SettingValueException("", "Use letters, digits and underscores only, not starting with a digit (e.g. 'DATABASE_URL').");
     }
 
+    /// <summary>A .NET type's name (<c>AppDbContext</c>) or full name (<c>MyApp.Data.AppDbContext</c>), without its assembly.</summary>
+    public static string TypeName(string value)
+    {
+        var valid = value.Split('.', '+').All(part => part.Length > 0 && !char.IsAsciiDigit(part[0]) && part.All(c => char.IsLetterOrDigit(c) || c == '_'));
+        if (!valid)
+        {
+            throw new SettingValueException(", which is not a type name", "Use the context's class name (e.g. 'AppDbContext') or its full name (e.g. 'MyApp.Data.AppDbContext').");
+        }
+
+        return value;
+    }
+
     /// <summary>A folder of <c>.sql</c> files or one file, relative to the working directory; kept as given.</summary>
     public static string ExistingPath(string value, string workingDirectory)
     {

@@ -23,15 +23,17 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private readonly BranchConnectionPools _connectionPools = new();
     private readonly IsolatedBranchPool _pool;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly MigrationSource? _migrationSource;
     private Branch? _migrationBranch;
     private Branch? _sharedBranch;
     private string? _sharedConnectionString;
     private string? _readOnlyConnectionString;
     private int _disposed;
 
-    private TestDatabaseSession(NeonTestingOptions options, IBranchProvider provider, ILogger logger)
+    private TestDatabaseSession(NeonTestingOptions options, MigrationSource? migrationSource, IBranchProvider provider, ILogger logger)
     {
         Options = options;
+        _migrationSource = migrationSource;
         _provider = provider;
         _logger = logger;
         SessionId = BranchNames.NewSessionId();
@@ -69,12 +71,29 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// Sweeps expired branches of crashed runs, then creates the migration branch and migrates it once
     /// (or reuses a migrated template with the same fingerprint). Leaves nothing behind when it fails.
     /// </summary>
+#pragma warning disable RS0027 // The overload with a migration source came later; this one stays the short form for .sql files and commands.
     public static Task<TestDatabaseSession> StartAsync(NeonTestingOptions options, ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        StartAsync(options, logger, BranchProviderFactory.CreateAsync, cancellationToken);
+        StartAsync(options, null, logger, BranchProviderFactory.CreateAsync, cancellationToken);
+#pragma warning restore RS0027
+
+    /// <summary>
+    /// Starts a session whose migration branch is migrated by <paramref name="migrationSource"/> (e.g. an EF Core
+    /// context) instead of <c>NeonMigrations</c> / <c>NeonMigrationCommand</c>, cached under the source's fingerprint.
+    /// </summary>
+    public static Task<TestDatabaseSession> StartAsync(NeonTestingOptions options, MigrationSource? migrationSource, ILogger? logger, CancellationToken cancellationToken) =>
+        StartAsync(options, migrationSource, logger, BranchProviderFactory.CreateAsync, cancellationToken);
 
     /// <summary>Starts a session on a provider made by <paramref name="createProvider"/> (tests shorten the Neon provider's timings).</summary>
-    internal static async Task<TestDatabaseSession> StartAsync(
+    internal static Task<TestDatabaseSession> StartAsync(
         NeonTestingOptions options,
+        ILogger? logger,
+        Func<NeonTestingOptions, ILogger, CancellationToken, Task<IBranchProvider>> createProvider,
+        CancellationToken cancellationToken) =>
+        StartAsync(options, null, logger, createProvider, cancellationToken);
+
+    private static async Task<TestDatabaseSession> StartAsync(
+        NeonTestingOptions options,
+        MigrationSource? migrationSource,
         ILogger? logger,
         Func<NeonTestingOptions, ILogger, CancellationToken, Task<IBranchProvider>> createProvider,
         CancellationToken cancellationToken)
@@ -86,10 +105,16 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             throw new InvalidOperationException("NeonEnabled is false: no session is started.");
         }
 
+        if (migrationSource is not null && (!string.IsNullOrEmpty(options.Migrations) || !string.IsNullOrEmpty(options.MigrationCommand)))
+        {
+            throw new NeonConfigurationException(NeonSettings.DbContext,
+                $"The session was given a migration source ({migrationSource.Name}) and NeonMigrations or NeonMigrationCommand is set too. Keep one migration source.");
+        }
+
         logger ??= NullLogger.Instance;
         var stopwatch = Stopwatch.StartNew();
         var provider = await createProvider(options, logger, cancellationToken).ConfigureAwait(false);
-        var session = new TestDatabaseSession(options, provider, logger);
+        var session = new TestDatabaseSession(options, migrationSource, provider, logger);
         try
         {
             var swept = await provider.SweepExpiredAsync(cancellationToken).ConfigureAwait(false);
@@ -330,7 +355,9 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private async Task CreateMigrationBranchAsync(CancellationToken cancellationToken)
     {
         var root = await _provider.GetRootBranchAsync(cancellationToken).ConfigureAwait(false);
-        var fingerprint = Options.MigrationCacheExpiry > TimeSpan.Zero ? MigrationFingerprint.Compute(Options, root, TrackingInstaller.Version) : null;
+        var fingerprint = Options.MigrationCacheExpiry <= TimeSpan.Zero ? null
+            : _migrationSource is { } source ? await MigrationSourceFingerprint.ComputeAsync(source, Options, root, TrackingInstaller.Version, cancellationToken).ConfigureAwait(false)
+            : MigrationFingerprint.Compute(Options, root, TrackingInstaller.Version);
         if (fingerprint is null)
         {
             _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), root, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
@@ -352,7 +379,9 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     {
         var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
         var stopwatch = Stopwatch.StartNew();
-        Statistics.MigrationsApplied = await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, cancellationToken).ConfigureAwait(false);
+        Statistics.MigrationsApplied = _migrationSource is { } source
+            ? await ApplySourceAsync(source, endpoint.ConnectionString, cancellationToken).ConfigureAwait(false)
+            : await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, cancellationToken).ConfigureAwait(false);
         var tracking = await TrackingInstaller.InstallAsync(endpoint.ConnectionString, options: null, cancellationToken).ConfigureAwait(false);
         if (!tracking.SupportsTargetedReset)
         {
@@ -361,6 +390,18 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 branch.Name, tracking.Reason ?? string.Join("; ", tracking.UntrackedTables));
         }
         _logger.LogInformation("Applied {Count} migrations to {Branch} in {Elapsed} ms.", Statistics.MigrationsApplied, branch.Name, (int)stopwatch.ElapsedMilliseconds);
+    }
+
+    private async Task<int> ApplySourceAsync(MigrationSource source, string connectionString, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await source.ApplyAsync(connectionString, _logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (MigrationFailedException or OperationCanceledException or OutOfMemoryException))
+        {
+            throw new MigrationFailedException(source.Name, $"{source.Name} failed: {SecretRedactor.Redact(e.Message, connectionString)}", e);
+        }
     }
 
     private Task<Branch> CreateChildAsync(string role, CancellationToken cancellationToken) =>

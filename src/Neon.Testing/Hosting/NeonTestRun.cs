@@ -75,7 +75,7 @@ public sealed class NeonTestRun : IAsyncDisposable
     /// <summary>Starts the run, or joins the one another host of this process already started.</summary>
     /// <param name="options">Read only when this call starts the run.</param>
     /// <param name="host">Name of the host for the summary (<c>MTP</c>, <c>NUnit</c>, <c>xUnit</c>).</param>
-    /// <param name="testAssembly">The test assembly, whose isolation attribute sets the default level.</param>
+    /// <param name="testAssembly">The test assembly, whose isolation attribute sets the default level and whose <see cref="IProvidesMigrationSource"/> attribute (e.g. EF Core's) supplies the migrations.</param>
     /// <param name="logger">Where the engine logs; none when <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The run and whether this call created it (and so must dispose it).</returns>
@@ -93,7 +93,8 @@ public sealed class NeonTestRun : IAsyncDisposable
 
             var resolved = options();
             var started = Stopwatch.GetTimestamp();
-            var session = await TestDatabaseSession.StartAsync(resolved, logger, cancellationToken).ConfigureAwait(false);
+            var source = MigrationSources.Find(resolved, testAssembly, logger);
+            var session = await TestDatabaseSession.StartAsync(resolved, source, logger, cancellationToken).ConfigureAwait(false);
             var defaultLevel = IsolationResolver.ForAssembly(testAssembly) ?? resolved.Isolation;
             var run = new NeonTestRun(session, host, defaultLevel);
             try
