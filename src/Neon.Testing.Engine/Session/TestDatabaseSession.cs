@@ -356,7 +356,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     {
         var root = await _provider.GetRootBranchAsync(cancellationToken).ConfigureAwait(false);
         var fingerprint = Options.MigrationCacheExpiry <= TimeSpan.Zero ? null
-            : _migrationSource is { } source ? await MigrationSourceFingerprint.ComputeAsync(source, Options, root, TrackingInstaller.Version, cancellationToken).ConfigureAwait(false)
+            : _migrationSource is { } source ? await RunSourceAsync(source, null, () => MigrationSourceFingerprint.ComputeAsync(source, Options, root, TrackingInstaller.Version, cancellationToken)).ConfigureAwait(false)
             : MigrationFingerprint.Compute(Options, root, TrackingInstaller.Version);
         if (fingerprint is null)
         {
@@ -380,7 +380,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
         var stopwatch = Stopwatch.StartNew();
         Statistics.MigrationsApplied = _migrationSource is { } source
-            ? await ApplySourceAsync(source, endpoint.ConnectionString, cancellationToken).ConfigureAwait(false)
+            ? await RunSourceAsync(source, endpoint.ConnectionString, () => source.ApplyAsync(endpoint.ConnectionString, _logger, cancellationToken)).ConfigureAwait(false)
             : await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, cancellationToken).ConfigureAwait(false);
         var tracking = await TrackingInstaller.InstallAsync(endpoint.ConnectionString, options: null, cancellationToken).ConfigureAwait(false);
         if (!tracking.SupportsTargetedReset)
@@ -392,11 +392,12 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         _logger.LogInformation("Applied {Count} migrations to {Branch} in {Elapsed} ms.", Statistics.MigrationsApplied, branch.Name, (int)stopwatch.ElapsedMilliseconds);
     }
 
-    private async Task<int> ApplySourceAsync(MigrationSource source, string connectionString, CancellationToken cancellationToken)
+    /// <summary>Runs a step of a <see cref="MigrationSource"/>; any failure becomes a <see cref="MigrationFailedException"/> naming the source, without secrets.</summary>
+    private static async Task<T> RunSourceAsync<T>(MigrationSource source, string? connectionString, Func<Task<T>> step)
     {
         try
         {
-            return await source.ApplyAsync(connectionString, _logger, cancellationToken).ConfigureAwait(false);
+            return await step().ConfigureAwait(false);
         }
         catch (Exception e) when (e is not (MigrationFailedException or OperationCanceledException or OutOfMemoryException))
         {
