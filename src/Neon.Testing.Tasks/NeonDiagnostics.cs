@@ -21,6 +21,12 @@ internal static class NeonDiagnostics
     /// <summary>Warning: the tasks need the .NET MSBuild (<c>dotnet build</c>), not the .NET Framework one.</summary>
     public const string UnsupportedMSBuild = "NEON2003";
 
+    /// <summary>Warning: the project reaches EF Core only through a reference, and Neon.Testing.EntityFrameworkCore is missing.</summary>
+    public const string EfCorePackageMissing = "NEON2004";
+
+    /// <summary>Error: EF Core migrations need the session in the test process, and this VSTest run's session lives in MSBuild.</summary>
+    public const string EfCoreNeedsTestProcess = "NEON2005";
+
     /// <summary>Error: the session could not start (PostgreSQL, the Neon API, the network).</summary>
     public const string SessionStartFailed = "NEON3001";
 

@@ -15,7 +15,7 @@ public sealed class NeonDiagnosticsTests
 {
     private static string[] AllCodes => [.. NeonDiagnostics.SettingCodes.Values,
         NeonDiagnostics.OtherSetting, NeonDiagnostics.PasswordNotWritten, NeonDiagnostics.RuntimePackageMissing,
-        NeonDiagnostics.UnsupportedMSBuild, NeonDiagnostics.SessionStartFailed, NeonDiagnostics.MigrationFailed, NeonDiagnostics.SessionStopFailed];
+        NeonDiagnostics.UnsupportedMSBuild, NeonDiagnostics.EfCorePackageMissing, NeonDiagnostics.EfCoreNeedsTestProcess, NeonDiagnostics.SessionStartFailed, NeonDiagnostics.MigrationFailed, NeonDiagnostics.SessionStopFailed];
 
     [TestMethod]
     public void EverySetting_HasACodeOfItsOwn()
