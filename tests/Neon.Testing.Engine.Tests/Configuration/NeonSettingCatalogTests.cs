@@ -31,6 +31,7 @@ public sealed class NeonSettingCatalogTests
         [NeonSettings.EnvVar] = "DATABASE-URL",
         [NeonSettings.ConnectionStringName] = "1st",
         [NeonSettings.Migrations] = "does/not/exist",
+        [NeonSettings.DbContext] = "App DbContext;",
         [NeonSettings.MigrationCacheExpiry] = "later",
         [NeonSettings.Isolation] = "Sometimes",
         [NeonSettings.LocalConnectionString] = $"Host=x;Password={Hunter};Bogus Key=1",
