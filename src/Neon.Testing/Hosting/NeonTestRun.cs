@@ -41,6 +41,9 @@ public sealed class NeonTestRun : IAsyncDisposable
     /// <summary>The host that started the run (<c>MTP</c>, <c>NUnit</c>, <c>xUnit</c>).</summary>
     public string Host { get; }
 
+    /// <summary>Simple name of the test assembly, when the host knows it.</summary>
+    public string? TestAssemblyName { get; private init; }
+
     /// <summary>Level of tests that name none: the assembly's attribute, else <c>NeonIsolation</c>.</summary>
     public TestIsolation DefaultLevel { get; }
 
@@ -95,7 +98,7 @@ public sealed class NeonTestRun : IAsyncDisposable
             var started = Stopwatch.GetTimestamp();
             var session = await TestDatabaseSession.StartAsync(resolved, logger, cancellationToken).ConfigureAwait(false);
             var defaultLevel = IsolationResolver.ForAssembly(testAssembly) ?? resolved.Isolation;
-            var run = new NeonTestRun(session, host, defaultLevel);
+            var run = new NeonTestRun(session, host, defaultLevel) { TestAssemblyName = testAssembly?.GetName().Name };
             try
             {
                 var database = await session.OpenDefaultDatabaseAsync(defaultLevel, cancellationToken).ConfigureAwait(false);
@@ -185,11 +188,15 @@ public sealed class NeonTestRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the JSON and text summaries into <paramref name="directory"/> and returns the console text, with the JSON file's path.</summary>
+    /// <summary>
+    /// Writes the JSON and text summaries into <paramref name="directory"/>, adds the Markdown block to the CI
+    /// job summary when <c>GITHUB_STEP_SUMMARY</c> names one, and returns the console text with the JSON file's path.
+    /// </summary>
     public string WriteSummary(string directory)
     {
         RunSummary.WriteText(this, directory);
         var path = RunSummary.WriteJson(this, directory);
+        RunSummary.AppendJobSummary(this, Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY"));
         return $"{RunSummary.ToText(this)}{Environment.NewLine}  summary: {path}";
     }
 
