@@ -36,11 +36,8 @@ public sealed class CiEnvironmentTests
         });
 
         Assert.AreEqual(0, run.ExitCode, run.Output);
-        Assert.IsNotEmpty(seen, "no session branch was seen while the run lasted");
-        foreach (var name in seen)
-        {
-            StringAssert.StartsWith(name, "neon-testing/pr-42-fix-login-", name);
-        }
+        // Other tests of this assembly may run sessions on the same cluster at the same time: look for ours.
+        Assert.IsTrue(seen.Any(name => name.StartsWith("neon-testing/pr-42-fix-login-", StringComparison.Ordinal)), $"no branch named after the pull request among: {string.Join(", ", seen)}");
 
         var markdown = File.ReadAllText(jobSummary);
         StringAssert.StartsWith(markdown, "## Earlier step\n", "the job summary is appended to, never replaced");

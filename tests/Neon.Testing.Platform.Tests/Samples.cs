@@ -59,6 +59,8 @@ public static class Samples
             startInfo.Environment.Remove(variable);
         }
 
+        // Failed tests' branches outlive the run by design; tests that do not look at them must see no leftover.
+        startInfo.Environment["NEON_KEEP_FAILED_BRANCHES"] = "0";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             startInfo.Environment[key] = value;

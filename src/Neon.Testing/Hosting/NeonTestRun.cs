@@ -164,7 +164,14 @@ public sealed class NeonTestRun : IAsyncDisposable
     }
 
     /// <summary>Does what <paramref name="scope"/>'s level needs after the test (restores its branch, rolls back its transaction) and frees its branch.</summary>
-    public async Task<TestOutcome> EndTestAsync(TestScope scope, CancellationToken cancellationToken = default)
+    public Task<TestOutcome> EndTestAsync(TestScope scope, CancellationToken cancellationToken = default) =>
+        EndTestAsync(scope, failed: false, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="EndTestAsync(TestScope, CancellationToken)"/>; when <paramref name="failed"/>, an isolated test's
+    /// database is kept as it was at the failure (up to <c>NeonKeepFailedBranches</c> per run) and listed in the summary.
+    /// </summary>
+    public async Task<TestOutcome> EndTestAsync(TestScope scope, bool failed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);
         BranchSharingMonitor.MarkOwnWork();
@@ -172,7 +179,7 @@ public sealed class NeonTestRun : IAsyncDisposable
         try
         {
             _running.Remove(scope);
-            var reset = scope.Database is { } database ? await Session.EndTestAsync(database, cancellationToken).ConfigureAwait(false) : null;
+            var reset = scope.Database is { } database ? await Session.EndTestAsync(database, failed ? scope.Test.DisplayName : null, cancellationToken).ConfigureAwait(false) : null;
             var failure = scope.PreparationError;
             if (scope.SharingViolation is { } violation)
             {

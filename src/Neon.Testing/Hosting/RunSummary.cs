@@ -40,6 +40,12 @@ public static class RunSummary
             }
         }
 
+        foreach (var kept in stats.BranchesKept)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  kept for failed test {kept.Test}: {kept.Name}{(kept.ExpiresAt is { } expires ? $" (expires {expires.ToUniversalTime():u})" : "")}");
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"    open: {kept.HowToOpen}");
+        }
+
         if (run.ConcurrentIsolated > 0 || run.SharingViolations > 0)
         {
             builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  concurrent isolated tests: {run.ConcurrentIsolated} on {run.IsolatedBranches} branches; tests failed for sharing a branch: {run.SharingViolations}");
@@ -70,6 +76,11 @@ public static class RunSummary
         Row("resets", string.Create(CultureInfo.InvariantCulture, $"{Number(stats.ResetsRestored)} restored, {Number(stats.ResetsFull)} full, {Number(stats.ResetsClean)} clean"));
         Row("isolation", tests == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{run.BracketTime.TotalMilliseconds / tests:0.0} ms per test"));
         Row("Neon API calls", Number(stats.ApiCalls).ToString(CultureInfo.InvariantCulture));
+        foreach (var kept in stats.BranchesKept)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"Kept for failed test `{kept.Test}`: branch `{kept.Name}`").AppendLine();
+        }
+
         foreach (var left in stats.BranchesLeft)
         {
             builder.AppendLine().Append(CultureInfo.InvariantCulture, $"> **Warning**: branch `{left.Name}` could not be deleted: {Escape(left.HowItGoes)}").AppendLine();
@@ -112,6 +123,17 @@ public static class RunSummary
             foreach (var left in stats.BranchesLeft)
             {
                 json.WriteStringValue(left.Name);
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("branchesKept");
+            foreach (var kept in stats.BranchesKept)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", kept.Name);
+                json.WriteString("test", kept.Test);
+                json.WriteString("open", kept.HowToOpen);
+                json.WriteEndObject();
             }
 
             json.WriteEndArray();
