@@ -45,7 +45,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
     public Type[] DataTypesConsumed => [typeof(TestNodeUpdateMessage)];
 
-    public Type[] DataTypesProduced => [typeof(TestNodeUpdateMessage)];
+    public Type[] DataTypesProduced => [typeof(TestNodeUpdateMessage), typeof(SessionFileArtifact)];
 
     public Task<bool> IsEnabledAsync() => Task.FromResult(true);
 
@@ -209,7 +209,12 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
         if (_ownsRun)
         {
-            await DisplayAsync(run.WriteSummary(_services.GetConfiguration().GetTestResultDirectory()), cancellationToken).ConfigureAwait(false);
+            var results = _services.GetConfiguration().GetTestResultDirectory();
+            await DisplayAsync(run.WriteSummary(results), cancellationToken).ConfigureAwait(false);
+
+            // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
+            var file = new FileInfo(Path.Combine(results, RunSummary.TextFileName));
+            await _services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Neon.Testing summary", "What the Neon.Testing session did: branches, migrations, resets")).ConfigureAwait(false);
         }
     }
 
