@@ -40,6 +40,11 @@ public static class RunSummary
             }
         }
 
+        foreach (var warning in stats.Warnings)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  warning: {warning}");
+        }
+
         if (run.ConcurrentIsolated > 0 || run.SharingViolations > 0)
         {
             builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  concurrent isolated tests: {run.ConcurrentIsolated} on {run.IsolatedBranches} branches; tests failed for sharing a branch: {run.SharingViolations}");
@@ -67,6 +72,13 @@ public static class RunSummary
             foreach (var left in stats.BranchesLeft)
             {
                 json.WriteStringValue(left.Name);
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("warnings");
+            foreach (var warning in stats.Warnings)
+            {
+                json.WriteStringValue(warning);
             }
 
             json.WriteEndArray();
