@@ -55,8 +55,10 @@ internal static class MigrationRunner
             return 0;
         }
 
-        // Not pooled: a pooled idle connection would keep PostgreSQL from cloning this database.
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        // Not pooled: a pooled idle connection would keep PostgreSQL from cloning this database. A failed
+        // statement of a batch must name itself, or its error position could not be mapped back to the file.
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, IncludeFailedBatchedCommand = true };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         foreach (var file in files)
         {
