@@ -91,7 +91,7 @@ internal static partial class SqlFileMigration
         {
             var where = statement is null ? "" : $" in the statement at line {statement.Line}";
             var what = error.InnerException is TimeoutException
-                ? $"it did not finish within {timeout.TotalMinutes:0.#} minutes"
+                ? $"it did not finish within {(timeout >= TimeSpan.FromMinutes(1) ? $"{timeout.TotalMinutes:0.#} minutes" : $"{timeout.TotalSeconds:0} s")}"
                 : error.Message.TrimEnd('.');
             return new MigrationFailedException(name, $"Migration {name} failed{where}: {what}.{Quote(script, statement?.Line)}", error) { Line = statement?.Line };
         }

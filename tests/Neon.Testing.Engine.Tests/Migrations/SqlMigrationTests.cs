@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Neon.Testing.Engine.Migrations;
+using Npgsql;
 
 namespace Neon.Testing.Engine.Tests.Migrations;
 
@@ -151,5 +152,26 @@ public sealed class SqlMigrationTests
         Assert.AreEqual("002_bad.sql", error.Migration);
         Assert.AreEqual(3, error.Line);
         StringAssert.Contains(error.Message, "42601");
+    }
+
+    [TestMethod]
+    [DataRow(false, DisplayName = "in one transaction of ours")]
+    [DataRow(true, DisplayName = "run as written")]
+    public async Task Timeout_IsNotAPostgresError_ButStillNamesTheFile(bool asWritten)
+    {
+        var sql = (asWritten ? "BEGIN;\n" : "") + "SELECT 1;\nSELECT pg_sleep(10);\n" + (asWritten ? "COMMIT;\n" : "");
+        await using var connection = new NpgsqlConnection(ConnectionString + ";Pooling=false");
+        await connection.OpenAsync(TestContext.CancellationToken);
+
+        var error = await Assert.ThrowsExactlyAsync<MigrationFailedException>(() =>
+            SqlFileMigration.ApplyAsync(connection, "slow.sql", SqlScript.Parse(sql), TimeSpan.FromSeconds(1), TestContext.CancellationToken));
+
+        Assert.AreEqual("slow.sql", error.Migration);
+        StringAssert.Contains(error.Message, "Migration slow.sql failed");
+        StringAssert.Contains(error.Message, "did not finish within 1 s");
+        if (asWritten)
+        {
+            Assert.AreEqual(3, error.Line);
+        }
     }
 }
