@@ -149,7 +149,8 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
                 {
                     try
                     {
-                        var outcome = await run.EndTestAsync(scope, cancellationToken).ConfigureAwait(false);
+                        var failed = state is FailedTestNodeStateProperty or ErrorTestNodeStateProperty or TimeoutTestNodeStateProperty;
+                        var outcome = await run.EndTestAsync(scope, failed, cancellationToken).ConfigureAwait(false);
                         if (outcome.Failure is { } failure)
                         {
                             _failures.Enqueue((node, failure));

@@ -57,6 +57,12 @@ public static class NeonSettingCatalog
         "[true|false] Keep every branch after the session, for debugging (they still expire).", "`false`",
         () => false, (v, _) => Boolean(v), (o, v) => o with { KeepBranches = v });
 
+    /// <summary>How many failed tests' isolated branches a run keeps to look at.</summary>
+    public static NeonSetting<int> KeepFailedBranches { get; } = new(
+        NeonSettings.KeepFailedBranches, "NEON_KEEP_FAILED_BRANCHES", "neon-keep-failed-branches", "NEON1030",
+        "[0-100] Keep the isolated branch of up to this many failed tests as it was at the failure (they expire like every branch); 0 restores them like any other.", "`3`",
+        () => 3, (v, _) => Count(v, 100), (o, v) => o with { KeepFailedBranches = v });
+
     /// <summary>Expiry stamped on branches.</summary>
     public static NeonSetting<TimeSpan> BranchExpiry { get; } = new(
         NeonSettings.BranchExpiry, "NEON_BRANCH_EXPIRY", "neon-branch-expiry", "NEON1009",
@@ -132,7 +138,7 @@ public static class NeonSettingCatalog
     /// <summary>Every setting, in the README's order.</summary>
     public static IReadOnlyList<NeonSetting> All { get; } =
     [
-        Enabled, Provider, ProjectId, ApiKey, ParentBranch, Database, Role, KeepBranches, BranchExpiry, EnvVar,
+        Enabled, Provider, ProjectId, ApiKey, ParentBranch, Database, Role, KeepBranches, KeepFailedBranches, BranchExpiry, EnvVar,
         ConnectionStringName, Migrations, MigrationCommand, MigrationInputs, MigrationCacheExpiry, Isolation, LocalConnectionString,
         LocalDataDirectory, ApiUrl, WorkingDirectory,
     ];

@@ -35,6 +35,9 @@ public static class NeonSettings
     /// <summary><c>NeonKeepBranches</c>.</summary>
     public const string KeepBranches = "NeonKeepBranches";
 
+    /// <summary><c>NeonKeepFailedBranches</c>.</summary>
+    public const string KeepFailedBranches = "NeonKeepFailedBranches";
+
     /// <summary><c>NeonBranchExpiry</c>.</summary>
     public const string BranchExpiry = "NeonBranchExpiry";
 

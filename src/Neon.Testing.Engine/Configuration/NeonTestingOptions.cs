@@ -37,6 +37,9 @@ public sealed partial record NeonTestingOptions
     /// <summary>Keep every branch after the session, for debugging.</summary>
     public bool KeepBranches { get; init; } = NeonSettingCatalog.KeepBranches.Default;
 
+    /// <summary>How many failed tests' isolated branches the run keeps as they were at the failure; 0 keeps none.</summary>
+    public int KeepFailedBranches { get; init; } = NeonSettingCatalog.KeepFailedBranches.Default;
+
     /// <summary>Expiry stamped on branches as a safety net for crashed runs.</summary>
     public TimeSpan BranchExpiry { get; init; } = NeonSettingCatalog.BranchExpiry.Default;
 
@@ -81,6 +84,6 @@ public sealed partial record NeonTestingOptions
     /// <summary>Values worth showing in logs and summaries: everything except secrets.</summary>
     public override string ToString() =>
         $"Provider={ResolvedProvider}, ProjectId={ProjectId ?? "-"}, ApiKey={(string.IsNullOrEmpty(ApiKey) ? "unset" : "set")}, " +
-        $"Database={Database}, Role={Role}, KeepBranches={KeepBranches}, BranchExpiry={BranchExpiry.TotalSeconds}s, " +
+        $"Database={Database}, Role={Role}, KeepBranches={KeepBranches}, KeepFailedBranches={KeepFailedBranches}, BranchExpiry={BranchExpiry.TotalSeconds}s, " +
         $"EnvVar={EnvVar}, Isolation={Isolation}, Migrations={Migrations ?? MigrationCommand ?? "-"}";
 }

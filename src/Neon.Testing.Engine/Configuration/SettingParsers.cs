@@ -25,6 +25,12 @@ internal static class SettingParsers
         throw new SettingValueException("", $"Use one of: {string.Join(", ", System.Enum.GetNames<T>())}.");
     }
 
+    /// <summary>A whole number from 0 to <paramref name="maximum"/>.</summary>
+    public static int Count(string value, int maximum) =>
+        int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count <= maximum
+            ? count
+            : throw new SettingValueException(", which is not a whole number", $"Use a number from 0 to {maximum}.");
+
     /// <summary>Accepts seconds (<c>600</c>), a suffixed value (<c>90s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>) or <c>hh:mm:ss</c>.</summary>
     public static TimeSpan Duration(string value, bool allowZero)
     {

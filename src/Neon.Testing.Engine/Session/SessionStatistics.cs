@@ -9,6 +9,7 @@ public sealed class SessionStatistics
 {
     private readonly ConcurrentDictionary<TestIsolation, int> _testsByLevel = new();
     private readonly ConcurrentQueue<LeftBranch> _branchesLeft = new();
+    private readonly ConcurrentQueue<KeptBranch> _branchesKept = new();
     private readonly ConcurrentQueue<string> _warnings = new();
     private long _branchesCreated;
     private long _branchesDeleted;
@@ -92,6 +93,11 @@ public sealed class SessionStatistics
     internal void RecordWarning(string warning) => _warnings.Enqueue(warning);
 
     internal void RecordBranchLeft(string name, string howItGoes) => _branchesLeft.Enqueue(new LeftBranch(name, howItGoes));
+
+    /// <summary>Failed tests' branches kept as they were at the failure (<see cref="NeonTestingOptions.KeepFailedBranches"/>).</summary>
+    public IReadOnlyCollection<KeptBranch> BranchesKept => _branchesKept;
+
+    internal void RecordBranchKept(KeptBranch kept) => _branchesKept.Enqueue(kept);
 
     /// <summary>The statistics as a JSON object (snake_case keys).</summary>
     public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object>

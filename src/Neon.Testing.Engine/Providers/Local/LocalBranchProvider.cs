@@ -224,6 +224,40 @@ public sealed class LocalBranchProvider : IBranchProvider
     }
 
     /// <inheritdoc />
+    public async Task<Branch> PreserveAndResetBranchAsync(Branch branch, string preserveAs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        var marker = await _admin.RequireMarkedAsync(branch.Id, "reset", cancellationToken).ConfigureAwait(false);
+        var parent = marker.Parent ?? throw new InvalidOperationException($"Refusing to reset '{branch.Id}': its marker names no parent.");
+
+        // The database moves aside under the new name (its marker comes with it) and a fresh clone takes the old name:
+        // the cost of a full reset, with a rename instead of the drop.
+        var preserved = await RenameBranchAsync(branch, preserveAs, cancellationToken).ConfigureAwait(false);
+        await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
+        return preserved;
+    }
+
+    /// <inheritdoc />
+    public bool ChildrenBlockDeletion => false;
+
+    /// <inheritdoc />
+    public string HowToOpen(Branch branch)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        var database = ShellQuote(branch.Id);
+        if (Embedded is { } embedded)
+        {
+            // The password stays in its 0600 file; the command reads it there and never shows it.
+            var passwordFile = ShellQuote(Path.Combine(embedded.RootDirectory, EmbeddedPostgres.PasswordFileName));
+            return $"PGPASSWORD=\"$(cat {passwordFile})\" psql -h {_server.Host} -p {_server.Port} -U {ShellQuote(_server.Username ?? "postgres")} -d {database}";
+        }
+
+        return $"psql -h {ShellQuote(_server.Host ?? "localhost")} -p {_server.Port} -U {ShellQuote(_server.Username ?? "")} -d {database}   (password: the one in NeonLocalConnectionString)";
+    }
+
+    private static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <inheritdoc />
     public async Task<Branch> RenameBranchAsync(Branch branch, string newName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(branch);
