@@ -27,6 +27,7 @@ public sealed class NeonSettingCatalogTests
         [NeonSettings.Database] = new string('d', 64),
         [NeonSettings.Role] = new string('r', 64),
         [NeonSettings.KeepBranches] = "perhaps",
+        [NeonSettings.KeepFailedBranches] = "101",
         [NeonSettings.BranchExpiry] = "soon",
         [NeonSettings.EnvVar] = "DATABASE-URL",
         [NeonSettings.ConnectionStringName] = "1st",
