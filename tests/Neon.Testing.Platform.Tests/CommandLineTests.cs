@@ -60,6 +60,41 @@ public sealed class CommandLineTests
         StringAssert.Contains(run.Output, "the environment variable NEON_MIGRATION_COMMAND", run.Output);
     }
 
+    [TestMethod]
+    public async Task EmptyMigrationsVariable_ClearsTheFolder_SoACommandAlone_RunsAndWarnsItMadeNoTable()
+    {
+        var run = await Samples.RunAsync(
+            Samples.MSTest,
+            ["--filter", "ClassName~IsolatedTests"],
+            new Dictionary<string, string?> { ["NEON_MIGRATIONS"] = "", ["NEON_MIGRATION_COMMAND"] = "echo migrated nothing" });
+
+        Assert.DoesNotContain("Both NeonMigrations", run.Output, run.Output);
+        var warnings = run.RequiredSummary.GetProperty("warnings");
+        Assert.AreEqual(1, warnings.GetArrayLength(), run.Output);
+        StringAssert.Contains(warnings[0].GetString(), "no table");
+        StringAssert.Contains(run.SummaryText ?? "", "warning: The migration command (NeonMigrationCommand) succeeded, but the database has no table");
+    }
+
+    [TestMethod]
+    public async Task LocalDataDirectoryUnderAFile_IsReportedWithItsCode_NotAnIOException()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var run = await Samples.RunAsync(Samples.MSTest, ["--filter", "ClassName~IsolatedTests"], new Dictionary<string, string?> { ["NEON_LOCAL_DATA_DIR"] = Path.Combine(file, "cluster") });
+
+            Assert.AreNotEqual(0, run.ExitCode, run.Output);
+            StringAssert.Contains(run.Output, "NEON1017: NeonLocalDataDirectory is '" + Path.Combine(file, "cluster") + "'", run.Output);
+            StringAssert.Contains(run.Output, "It comes from the environment variable NEON_LOCAL_DATA_DIR", run.Output);
+            Assert.DoesNotContain("FileNotFoundException", run.Output);
+            Assert.DoesNotContain("IOException", run.Output);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static int CountOf(string text, string value) =>
         (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 

@@ -93,6 +93,12 @@ public static class NeonSettingCatalog
         "Shell command that migrates the database named by NeonEnvVar.", "",
         () => null, (v, _) => Text(v), (o, v) => o with { MigrationCommand = v });
 
+    /// <summary>Files the migration command reads: with them its result is cached like <c>.sql</c> files.</summary>
+    public static NeonSetting<string?> MigrationInputs { get; } = new(
+        NeonSettings.MigrationInputs, "NEON_MIGRATION_INPUTS", "neon-migration-inputs", "NEON1020",
+        "Globs (';'-separated, relative to the project) of the files NeonMigrationCommand reads; their contents and the command join the cache fingerprint, so the command runs only when they change.", "",
+        () => null, (v, o) => Globs(v, o.WorkingDirectory), (o, v) => o with { MigrationInputs = v });
+
     /// <summary>Reuse window of migrated templates.</summary>
     public static NeonSetting<TimeSpan> MigrationCacheExpiry { get; } = new(
         NeonSettings.MigrationCacheExpiry, "NEON_MIGRATION_CACHE_EXPIRY", "neon-migration-cache-expiry", "NEON1014",
@@ -133,7 +139,7 @@ public static class NeonSettingCatalog
     public static IReadOnlyList<NeonSetting> All { get; } =
     [
         Enabled, Provider, ProjectId, ApiKey, ParentBranch, Database, Role, KeepBranches, KeepFailedBranches, BranchExpiry, EnvVar,
-        ConnectionStringName, Migrations, MigrationCommand, MigrationCacheExpiry, Isolation, LocalConnectionString,
+        ConnectionStringName, Migrations, MigrationCommand, MigrationInputs, MigrationCacheExpiry, Isolation, LocalConnectionString,
         LocalDataDirectory, ApiUrl, WorkingDirectory,
     ];
 

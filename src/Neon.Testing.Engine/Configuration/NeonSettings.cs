@@ -53,6 +53,9 @@ public static class NeonSettings
     /// <summary><c>NeonMigrationCommand</c>: shell command that migrates.</summary>
     public const string MigrationCommand = "NeonMigrationCommand";
 
+    /// <summary><c>NeonMigrationInputs</c>: globs of the files the migration command reads, which make it cacheable.</summary>
+    public const string MigrationInputs = "NeonMigrationInputs";
+
     /// <summary><c>NeonMigrationCacheExpiry</c>: reuse window of a migrated template.</summary>
     public const string MigrationCacheExpiry = "NeonMigrationCacheExpiry";
 

@@ -55,6 +55,9 @@ public sealed partial record NeonTestingOptions
     /// <summary>Shell command that migrates the database found in <see cref="EnvVar"/>.</summary>
     public string? MigrationCommand { get; init; } = NeonSettingCatalog.MigrationCommand.Default;
 
+    /// <summary>Globs of the files <see cref="MigrationCommand"/> reads; when set, the command's result is cached by their contents.</summary>
+    public string? MigrationInputs { get; init; } = NeonSettingCatalog.MigrationInputs.Default;
+
     /// <summary>How long a migrated template may be reused by later sessions; zero disables reuse.</summary>
     public TimeSpan MigrationCacheExpiry { get; init; } = NeonSettingCatalog.MigrationCacheExpiry.Default;
 

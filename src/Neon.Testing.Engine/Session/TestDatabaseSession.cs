@@ -417,7 +417,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     {
         var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
         var stopwatch = Stopwatch.StartNew();
-        Statistics.MigrationsApplied = await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, cancellationToken).ConfigureAwait(false);
+        Statistics.MigrationsApplied = await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, Statistics.RecordWarning, cancellationToken).ConfigureAwait(false);
         var tracking = await TrackingInstaller.InstallAsync(endpoint.ConnectionString, options: null, cancellationToken).ConfigureAwait(false);
         if (!tracking.SupportsTargetedReset)
         {

@@ -40,6 +40,11 @@ public static class RunSummary
             }
         }
 
+        foreach (var warning in stats.Warnings)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  warning: {warning}");
+        }
+
         foreach (var kept in stats.BranchesKept)
         {
             builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  kept for failed test {kept.Test}: {kept.Name}{(kept.ExpiresAt is { } expires ? $" (expires {expires.ToUniversalTime():u})" : "")}");
@@ -86,6 +91,11 @@ public static class RunSummary
             builder.AppendLine().Append(CultureInfo.InvariantCulture, $"> **Warning**: branch `{left.Name}` could not be deleted: {Escape(left.HowItGoes)}").AppendLine();
         }
 
+        foreach (var warning in stats.Warnings)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"> **Warning**: {Escape(warning)}").AppendLine();
+        }
+
         return builder.ToString();
     }
 
@@ -123,6 +133,13 @@ public static class RunSummary
             foreach (var left in stats.BranchesLeft)
             {
                 json.WriteStringValue(left.Name);
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("warnings");
+            foreach (var warning in stats.Warnings)
+            {
+                json.WriteStringValue(warning);
             }
 
             json.WriteEndArray();
