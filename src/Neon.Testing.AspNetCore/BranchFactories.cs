@@ -43,6 +43,6 @@ internal static class BranchFactories
             builder.UseSetting($"ConnectionStrings:{connectionStringName}", connectionString);
         }
 
-        builder.ConfigureTestServices(DataSourceGuard.Register);
+        builder.ConfigureTestServices(HostedAppServices.Add);
     }
 }

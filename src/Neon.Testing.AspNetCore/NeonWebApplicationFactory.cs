@@ -26,6 +26,6 @@ public class NeonWebApplicationFactory<TEntryPoint> : WebApplicationFactory<TEnt
     {
         ArgumentNullException.ThrowIfNull(builder);
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(DataSourceGuard.Register);
+        builder.ConfigureTestServices(HostedAppServices.Add);
     }
 }

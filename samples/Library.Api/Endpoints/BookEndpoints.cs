@@ -15,10 +15,10 @@ public static class BookEndpoints
         var books = app.MapGroup("/books");
 
         books.MapGet("/", async (LibraryDbContext db, string? author) =>
-            await Query(db).Where(b => author == null || b.Author == author).OrderBy(b => b.Title).ToListAsync());
+            await Query(db.Books.Where(b => author == null || b.Author!.Name == author).OrderBy(b => b.Title)).ToListAsync());
 
         books.MapGet("/{id:int}", async (int id, LibraryDbContext db) =>
-            await Query(db).SingleOrDefaultAsync(b => b.Id == id) is { } book ? Results.Ok(book) : Results.NotFound());
+            await Query(db.Books.Where(b => b.Id == id)).SingleOrDefaultAsync() is { } book ? Results.Ok(book) : Results.NotFound());
 
         books.MapPost("/", async (BookRequest request, LibraryDbContext db) =>
         {
@@ -40,7 +40,7 @@ public static class BookEndpoints
             var book = new Book { Title = request.Title, Isbn = request.Isbn, PublishedYear = request.PublishedYear, Copies = request.Copies, AuthorId = request.AuthorId };
             db.Books.Add(book);
             await db.SaveChangesAsync();
-            return Results.Created($"/books/{book.Id}", await Query(db).SingleAsync(b => b.Id == book.Id));
+            return Results.Created($"/books/{book.Id}", await Query(db.Books.Where(b => b.Id == book.Id)).SingleAsync());
         });
 
         books.MapPut("/{id:int}", async (int id, BookRequest request, LibraryDbContext db) =>
@@ -62,15 +62,15 @@ public static class BookEndpoints
             book.Copies = request.Copies;
             book.AuthorId = request.AuthorId;
             await db.SaveChangesAsync();
-            return Results.Ok(await Query(db).SingleAsync(b => b.Id == id));
+            return Results.Ok(await Query(db.Books.Where(b => b.Id == id)).SingleAsync());
         });
 
         books.MapDelete("/{id:int}", async (int id, LibraryDbContext db) =>
             await db.Books.Where(b => b.Id == id).ExecuteDeleteAsync() == 0 ? Results.NotFound() : Results.NoContent());
     }
 
-    private static IQueryable<BookResponse> Query(LibraryDbContext db) =>
-        db.Books.Select(b => new BookResponse(
+    private static IQueryable<BookResponse> Query(IQueryable<Book> books) =>
+        books.Select(b => new BookResponse(
             b.Id, b.Title, b.Isbn, b.PublishedYear, b.Copies, b.Copies - b.Loans.Count(l => l.ReturnedAt == null), b.Author!.Name));
 
     private static IResult? Validate(BookRequest request) =>
