@@ -43,8 +43,9 @@ public sealed class BranchConnectionsResetEventArgs : EventArgs
                 var builder = new NpgsqlConnectionStringBuilder(connectionString);
                 return new Target(builder.Host?.ToUpperInvariant() ?? "", builder.Port, builder.Database);
             }
-            catch (ArgumentException)
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException)
             {
+                // Not a connection string Npgsql can read: it reaches nothing.
                 return null;
             }
         }
