@@ -326,6 +326,41 @@ public sealed class TestDatabaseSessionTests
     }
 
     [TestMethod]
+    public async Task FullReset_RaisesBranchConnectionsReset_ForThatBranchOnly()
+    {
+        var token = TestContext.CancellationToken;
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var events = new System.Collections.Concurrent.ConcurrentQueue<BranchConnectionsResetEventArgs>();
+            session.BranchConnectionsReset += (_, e) => events.Enqueue(e);
+            var resetOne = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.ResetOne", token);
+            var other = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Other", token);
+            // An app's own data source uses its own settings: another pool size, another application name.
+            var appConnectionString = new NpgsqlConnectionStringBuilder(resetOne.ConnectionString) { MaxPoolSize = 7, ApplicationName = "app" }.ConnectionString;
+
+            await Database.ExecuteAsync(resetOne.ConnectionString, "CREATE TABLE made_by_a_test (id int)", token);
+            await session.EndTestAsync(resetOne, token);
+
+            Assert.IsNotEmpty(events, "a full reset tells whoever pools connections elsewhere");
+            Assert.IsTrue(events.All(e => e.Branch == resetOne.Branch!.Branch));
+            Assert.IsTrue(events.All(e => e.Reaches(appConnectionString)));
+            Assert.IsFalse(events.Any(e => e.Reaches(other.ConnectionString)), "the other branch's pools are not touched");
+            Assert.IsFalse(events.Any(e => e.Reaches("not a connection string ===")));
+
+            events.Clear();
+            var clean = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Clean", token);
+            await session.EndTestAsync(clean, token);
+            Assert.IsEmpty(events, "a test that wrote nothing kills no connection");
+            await session.EndTestAsync(other, token);
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
     public async Task Levels_MeanWhatTheySay_PerClassKeepsItsBranchUntilTheClassIsDone_TransactionRollsBack()
     {
         var token = TestContext.CancellationToken;

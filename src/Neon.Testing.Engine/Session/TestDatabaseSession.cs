@@ -41,7 +41,16 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         Statistics.Provider = provider.Name;
         Statistics.CountApiCallsOf(provider);
         _pool = new IsolatedBranchPool(CreateIsolatedBranchAsync, Statistics, _connectionPools);
+        _connectionPools.Cleared += args => BranchConnectionsReset?.Invoke(this, args);
     }
+
+    /// <summary>
+    /// Raised when an isolated branch's server connections were killed (a full reset after a schema change,
+    /// or a reset that terminated connections left open), after Npgsql's global pools for it were cleared.
+    /// Handlers clear the pools the session cannot see, such as an application's own <c>NpgsqlDataSource</c>
+    /// (Neon.Testing.AspNetCore does so for the apps it hosts); they run on the resetting thread and must be quick.
+    /// </summary>
+    public event EventHandler<BranchConnectionsResetEventArgs>? BranchConnectionsReset;
 
     /// <summary>The settings the session runs with.</summary>
     public NeonTestingOptions Options { get; }
