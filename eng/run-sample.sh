@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The main job: the TodoApp sample's tests on the embedded PostgreSQL, no account, no configuration.
-# The sample uses the SDK the way users do (<Sdk Name="Neon.Testing.Sdk" Version="..."/>), so the
-# packages are built first. The extension prints what the session did: branches created, tests per
-# isolation level, resets (clean / restored / full) and branches deleted.
+# The main job: the Library sample's tests (ASP.NET Core + EF Core, samples/Library.Api.Tests) on the
+# embedded PostgreSQL, no account, no configuration. `bash eng/run-sample.sh TodoApp` runs the smaller
+# raw-Npgsql sample instead. The samples use the SDK the way users do (<Sdk Name="Neon.Testing.Sdk"
+# Version="..."/>), so the packages are built first. The extension prints what the session did: branches
+# created, tests per isolation level, resets (clean / restored / full) and branches deleted.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+sample=${1:-Library.Api}
+case "$sample" in
+  Library|Library.Api) sample=Library.Api ;;
+  TodoApp) ;;
+  *) echo "usage: bash eng/run-sample.sh [Library|TodoApp]" >&2; exit 2 ;;
+esac
 bash eng/ensure-postgres.sh || exit 1
 bash eng/pack.sh >/dev/null || { echo "eng/pack.sh failed" >&2; exit 1; }
 
@@ -19,9 +26,10 @@ done
 
 results=$PWD/artifacts/sample
 rm -rf "$results"
-dotnet test --project samples/TodoApp.Tests/TodoApp.Tests.csproj --results-directory "$results"
+started=$(date +%s.%N)
+dotnet test --project "samples/$sample.Tests/$sample.Tests.csproj" --results-directory "$results"
 status=$?
 echo
-echo "== Session summary ($results/neon-testing-summary.txt; the same numbers as JSON in neon-testing-summary.json) =="
+echo "== Session summary of samples/$sample.Tests, $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s of dotnet test ($results/neon-testing-summary.txt; the same numbers as JSON in neon-testing-summary.json) =="
 cat "$results/neon-testing-summary.txt" 2>/dev/null || echo "(no summary written)"
 exit "$status"

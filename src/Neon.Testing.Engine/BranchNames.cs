@@ -62,12 +62,18 @@ public static class BranchNames
     }
 
     /// <summary>
-    /// The current git branch: CI variables first (GitHub, GitLab, Azure DevOps), then <c>.git/HEAD</c>
+    /// The current git branch: a pull or merge request as <c>pr-&lt;number&gt;-&lt;source branch&gt;</c>
+    /// (<c>mr-</c> on GitLab), else CI variables (GitHub, GitLab, Azure DevOps), then <c>.git/HEAD</c>
     /// found by walking up from <paramref name="directory"/>; <c>local</c> when there is none.
     /// </summary>
     public static string DetectGitBranch(string directory, Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
+        if (PullRequest(getVariable) is { } pullRequest)
+        {
+            return pullRequest;
+        }
+
         foreach (var variable in new[] { "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "BUILD_SOURCEBRANCHNAME" })
         {
             var value = getVariable(variable);
@@ -90,6 +96,36 @@ public static class BranchNames
         }
 
         return "local";
+    }
+
+    /// <summary>
+    /// A pull request's name, so its branches say which PR made them (CI checks a PR out detached:
+    /// <c>GITHUB_REF_NAME</c> is <c>123/merge</c>, which names neither the PR nor its branch).
+    /// </summary>
+    private static string? PullRequest(Func<string, string?> getVariable)
+    {
+        static string? Value(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+        // GitHub: refs/pull/<number>/merge on pull_request events.
+        if (Value(getVariable("GITHUB_REF")) is { } gitHubRef && gitHubRef.StartsWith("refs/pull/", StringComparison.Ordinal))
+        {
+            var number = gitHubRef["refs/pull/".Length..].Split('/')[0];
+            return $"pr-{number}-{Value(getVariable("GITHUB_HEAD_REF")) ?? "head"}";
+        }
+
+        if (Value(getVariable("CI_MERGE_REQUEST_IID")) is { } mergeRequest)
+        {
+            return $"mr-{mergeRequest}-{Value(getVariable("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")) ?? "head"}";
+        }
+
+        if (Value(getVariable("SYSTEM_PULLREQUEST_PULLREQUESTNUMBER")) is { } azurePullRequest)
+        {
+            var source = Value(getVariable("SYSTEM_PULLREQUEST_SOURCEBRANCH")) ?? "head";
+            const string Heads = "refs/heads/";
+            return $"pr-{azurePullRequest}-{(source.StartsWith(Heads, StringComparison.Ordinal) ? source[Heads.Length..] : source)}";
+        }
+
+        return null;
     }
 
     private static string? ResolveWorktreeHead(string gitFile)

@@ -25,6 +25,16 @@ internal interface IBranchProvider : IAsyncDisposable
     /// </summary>
     Task ResetBranchAsync(Branch branch, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Keeps the branch's current state as a new branch named <paramref name="preserveAs"/> (same parent, marker and
+    /// expiry) and restores the branch itself to its parent's state, under its own name and connection string.
+    /// </summary>
+    /// <returns>The preserved branch.</returns>
+    Task<Branch> PreserveAndResetBranchAsync(Branch branch, string preserveAs, CancellationToken cancellationToken = default);
+
+    /// <summary>A command that opens <paramref name="branch"/> in <c>psql</c> (or gets its connection string) without printing a secret.</summary>
+    string HowToOpen(Branch branch);
+
     /// <summary>Renames one of our branches to another name of ours; nothing else about it changes.</summary>
     Task<Branch> RenameBranchAsync(Branch branch, string newName, CancellationToken cancellationToken = default);
 
@@ -39,6 +49,9 @@ internal interface IBranchProvider : IAsyncDisposable
 
     /// <summary>Deletes our branches whose expiry has passed; returns how many went.</summary>
     Task<int> SweepExpiredAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A branch with children cannot be deleted (Neon); a database clone does not depend on its template (Local).</summary>
+    bool ChildrenBlockDeletion { get; }
 
     /// <summary>Number of remote API calls made so far (0 for providers without an API).</summary>
     long ApiCalls { get; }

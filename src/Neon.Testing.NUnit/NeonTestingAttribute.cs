@@ -65,7 +65,8 @@ public sealed class NeonTestingAttribute : Attribute, ITestAction, IBracketsTest
 
         if (NeonTestRun.Current is { } run && Scopes.TryRemove(test.Id, out var scope))
         {
-            var outcome = run.EndTestAsync(scope).GetAwaiter().GetResult();
+            var failed = TestContext.CurrentContext.Result.Outcome.Status == TestStatus.Failed;
+            var outcome = run.EndTestAsync(scope, failed).GetAwaiter().GetResult();
             if (outcome.Failure is { } failure && scope.PreparationError is null)
             {
                 Assert.Fail(failure);

@@ -20,13 +20,15 @@ namespace Neon.Testing.Platform;
 /// </summary>
 internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, IBlockingDataConsumer, IDataProducer, IOutputDeviceDataProducer
 {
+    /// <summary>Exit code when the session cannot start: the platform's "at least one test failed", so CI fails as it should.</summary>
+    private const int ExitCodeSessionFailed = 2;
+
     private readonly IServiceProvider _services;
     private readonly ConcurrentDictionary<string, TestScope> _scopes = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(TestNode Node, string Message)> _failures = new();
     private NeonTestRun? _run;
     private bool _ownsRun;
     private bool _adapterBracketsTests;
-    private string? _startError;
 
     public NeonTestingSessionHandler(IServiceProvider services)
     {
@@ -43,7 +45,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
     public Type[] DataTypesConsumed => [typeof(TestNodeUpdateMessage)];
 
-    public Type[] DataTypesProduced => [typeof(TestNodeUpdateMessage)];
+    public Type[] DataTypesProduced => [typeof(TestNodeUpdateMessage), typeof(SessionFileArtifact)];
 
     public Task<bool> IsEnabledAsync() => Task.FromResult(true);
 
@@ -63,9 +65,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
         catch (NeonConfigurationException e)
         {
-            // Said once, here; the tests then fail pointing at it rather than repeating it (see ConsumeAsync).
-            _startError = "Neon.Testing is not configured correctly, so no test has a database: see the settings error above.";
-            await _services.GetOutputDevice().DisplayAsync(this, new ErrorMessageOutputDeviceData($"Neon.Testing {e.Code}: {e.Message}"), testSessionContext.CancellationToken).ConfigureAwait(false);
+            StopBeforeAnyTest($"Neon.Testing {e.Code}: {e.Message}");
             return;
         }
 
@@ -90,9 +90,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Not a crash of the whole app: every test is failed with this message instead (see ConsumeAsync).
-            _startError = $"Neon.Testing could not start the session, so no test has a database: {e.Message}";
-            await _services.GetOutputDevice().DisplayAsync(this, new ErrorMessageOutputDeviceData(_startError), testSessionContext.CancellationToken).ConfigureAwait(false);
+            StopBeforeAnyTest($"Neon.Testing could not start the session, so no test ran: {e.Message}");
             return;
         }
 
@@ -110,11 +108,6 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
         if (_run is not { } run)
         {
-            if (_startError is not null && update.TestNode.Properties.SingleOrDefault<TestNodeStateProperty>() is InProgressTestNodeStateProperty)
-            {
-                _failures.Enqueue((update.TestNode, _startError));
-            }
-
             return;
         }
 
@@ -149,7 +142,8 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
                 {
                     try
                     {
-                        var outcome = await run.EndTestAsync(scope, cancellationToken).ConfigureAwait(false);
+                        var failed = state is FailedTestNodeStateProperty or ErrorTestNodeStateProperty or TimeoutTestNodeStateProperty;
+                        var outcome = await run.EndTestAsync(scope, failed, cancellationToken).ConfigureAwait(false);
                         if (outcome.Failure is { } failure)
                         {
                             _failures.Enqueue((node, failure));
@@ -215,8 +209,28 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
         if (_ownsRun)
         {
-            await DisplayAsync(run.WriteSummary(_services.GetConfiguration().GetTestResultDirectory()), cancellationToken).ConfigureAwait(false);
+            var results = _services.GetConfiguration().GetTestResultDirectory();
+            await DisplayAsync(run.WriteSummary(results), cancellationToken).ConfigureAwait(false);
+
+            // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
+            var file = new FileInfo(Path.Combine(results, RunSummary.TextFileName));
+            await _services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Neon.Testing summary", "What the Neon.Testing session did: branches, migrations, resets")).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Ends the test application before any test runs, with <paramref name="message"/> said once and exit code 2:
+    /// without a database every test would fail, each with a secondary error (or crash the host, had this thrown).
+    /// The session left nothing behind: it cleans up after itself when it cannot start.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void StopBeforeAnyTest(string message)
+    {
+        // Standard error, not the output device: `dotnet test` shows a test app's error output, while a display
+        // message still queued for it would be lost when the process ends.
+        Console.Error.WriteLine(message);
+        Console.Error.Flush();
+        Environment.Exit(ExitCodeSessionFailed);
     }
 
     /// <summary>Reports the tests this extension failed (their own code may have passed) as failed.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Neon.Testing.Hosting;
+using Xunit;
 using Xunit.v3;
 
 namespace Neon.Testing.Xunit;
@@ -46,7 +47,9 @@ public sealed class NeonTestingAttribute : BeforeAfterTestAttribute, IAssemblyFi
         ArgumentNullException.ThrowIfNull(test);
         if (NeonTestRun.Current is { } run && Scopes.TryRemove(test.UniqueID, out var scope))
         {
-            var outcome = run.EndTestAsync(scope).GetAwaiter().GetResult();
+            // xUnit records the test's result before it runs the After attributes.
+            var failed = TestContext.Current.TestState?.Result == TestResult.Failed;
+            var outcome = run.EndTestAsync(scope, failed).GetAwaiter().GetResult();
             if (outcome.Failure is { } failure && scope.PreparationError is null)
             {
                 throw new InvalidOperationException(failure);

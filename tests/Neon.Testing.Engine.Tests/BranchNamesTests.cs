@@ -40,4 +40,19 @@ public sealed class BranchNamesTests
         Assert.AreEqual("pr-branch", BranchNames.DetectGitBranch(nested, v => v == "GITHUB_HEAD_REF" ? "pr-branch" : null));
         Directory.Delete(repo, recursive: true);
     }
+
+    [TestMethod]
+    [DataRow("GITHUB_REF=refs/pull/42/merge;GITHUB_HEAD_REF=fix/login;GITHUB_REF_NAME=42/merge", "pr-42-fix/login", "pr-42-fix-login")]
+    [DataRow("GITHUB_REF=refs/heads/main;GITHUB_REF_NAME=main", "main", "main")]
+    [DataRow("CI_MERGE_REQUEST_IID=7;CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=feat;CI_COMMIT_REF_NAME=feat", "mr-7-feat", "mr-7-feat")]
+    [DataRow("SYSTEM_PULLREQUEST_PULLREQUESTNUMBER=9;SYSTEM_PULLREQUEST_SOURCEBRANCH=refs/heads/topic;BUILD_SOURCEBRANCHNAME=merge", "pr-9-topic", "pr-9-topic")]
+    public void DetectGitBranch_NamesPullRequestsAfterThePullRequest(string variables, string expected, string sanitized)
+    {
+        var values = variables.Split(';').Select(v => v.Split('=', 2)).ToDictionary(v => v[0], v => v[1]);
+
+        var branch = BranchNames.DetectGitBranch(Path.GetTempPath(), v => values.GetValueOrDefault(v));
+
+        Assert.AreEqual(expected, branch);
+        Assert.AreEqual(sanitized, BranchNames.Sanitize(branch));
+    }
 }

@@ -326,6 +326,41 @@ public sealed class TestDatabaseSessionTests
     }
 
     [TestMethod]
+    public async Task FullReset_RaisesBranchConnectionsReset_ForThatBranchOnly()
+    {
+        var token = TestContext.CancellationToken;
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var events = new System.Collections.Concurrent.ConcurrentQueue<BranchConnectionsResetEventArgs>();
+            session.BranchConnectionsReset += (_, e) => events.Enqueue(e);
+            var resetOne = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.ResetOne", token);
+            var other = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Other", token);
+            // An app's own data source uses its own settings: another pool size, another application name.
+            var appConnectionString = new NpgsqlConnectionStringBuilder(resetOne.ConnectionString) { MaxPoolSize = 7, ApplicationName = "app" }.ConnectionString;
+
+            await Database.ExecuteAsync(resetOne.ConnectionString, "CREATE TABLE made_by_a_test (id int)", token);
+            await session.EndTestAsync(resetOne, token);
+
+            Assert.IsNotEmpty(events, "a full reset tells whoever pools connections elsewhere");
+            Assert.IsTrue(events.All(e => e.Branch == resetOne.Branch!.Branch));
+            Assert.IsTrue(events.All(e => e.Reaches(appConnectionString)));
+            Assert.IsFalse(events.Any(e => e.Reaches(other.ConnectionString)), "the other branch's pools are not touched");
+            Assert.IsFalse(events.Any(e => e.Reaches("not a connection string ===")));
+
+            events.Clear();
+            var clean = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Clean", token);
+            await session.EndTestAsync(clean, token);
+            Assert.IsEmpty(events, "a test that wrote nothing kills no connection");
+            await session.EndTestAsync(other, token);
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
     public async Task Levels_MeanWhatTheySay_PerClassKeepsItsBranchUntilTheClassIsDone_TransactionRollsBack()
     {
         var token = TestContext.CancellationToken;
@@ -370,5 +405,95 @@ public sealed class TestDatabaseSessionTests
         }
 
         await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
+    public async Task MigrationCommand_WithDeclaredInputs_IsReused_AndRebuiltWhenAnInputChanges()
+    {
+        var app = Directory.CreateTempSubdirectory("neon-app-").FullName;
+        var runs = Path.Combine(app, "runs.txt");
+        Directory.CreateDirectory(Path.Combine(app, "Migrations"));
+        Directory.CreateDirectory(Path.Combine(app, "obj"));
+        File.WriteAllText(Path.Combine(app, "Migrations", "001_Initial.cs"), $"// {Guid.NewGuid()}");
+        File.WriteAllText(Path.Combine(app, "obj", "changes-every-build.cs"), "1");
+        NeonTestingOptions CommandOptions() => Options(s =>
+        {
+            s[NeonSettings.Migrations] = null;
+            s[NeonSettings.WorkingDirectory] = app;
+            s[NeonSettings.MigrationCommand] = $"echo ran >> '{runs}'";
+            s[NeonSettings.MigrationInputs] = "**/*.cs";
+        });
+        int Runs() => File.Exists(runs) ? File.ReadAllLines(runs).Length : 0;
+        var templates = new List<string?>();
+        try
+        {
+            await using (var first = await TestDatabaseSession.StartAsync(CommandOptions(), NullLogger.Instance, TestContext.CancellationToken))
+            {
+                templates.Add(first.TemplateName);
+                Assert.IsNotNull(first.TemplateName, "a command with declared inputs is cached");
+                Assert.IsFalse(first.MigrationsReused);
+            }
+
+            File.WriteAllText(Path.Combine(app, "obj", "changes-every-build.cs"), "2");
+            await using (var second = await TestDatabaseSession.StartAsync(CommandOptions(), NullLogger.Instance, TestContext.CancellationToken))
+            {
+                Assert.IsTrue(second.MigrationsReused, "obj/ is not an input");
+                Assert.AreEqual(0, second.Statistics.MigrationsApplied);
+                Assert.AreEqual(1, Runs(), "the command did not run again");
+            }
+
+            File.AppendAllText(Path.Combine(app, "Migrations", "001_Initial.cs"), "\n// changed");
+            await using (var third = await TestDatabaseSession.StartAsync(CommandOptions(), NullLogger.Instance, TestContext.CancellationToken))
+            {
+                templates.Add(third.TemplateName);
+                Assert.IsFalse(third.MigrationsReused);
+                Assert.AreNotEqual(templates[0], third.TemplateName);
+                Assert.AreEqual(2, Runs(), "a changed input reruns the command");
+            }
+        }
+        finally
+        {
+            foreach (var template in templates)
+            {
+                await DeleteTemplateAsync(template);
+            }
+
+            Directory.Delete(app, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public async Task MigrationCommand_ThatCreatesNoTable_Warns_SayingWhatToCheck()
+    {
+        var options = Options(s =>
+        {
+            s[NeonSettings.Migrations] = null;
+            s[NeonSettings.MigrationCommand] = "echo 'migrated nothing'";
+        });
+
+        await using var session = await TestDatabaseSession.StartAsync(options, NullLogger.Instance, TestContext.CancellationToken);
+
+        var warning = session.Statistics.Warnings.Single();
+        StringAssert.Contains(warning, "no table");
+        StringAssert.Contains(warning, "DATABASE_URL");
+        StringAssert.Contains(warning, "dotnet run --file");
+        StringAssert.Contains(session.Statistics.ToJson(), "no table");
+    }
+
+    [TestMethod]
+    public async Task MigrationCommand_ThatCreatesATable_DoesNotWarn()
+    {
+        var psql = Path.Combine(PostgresBinaries.Find().Directory, "psql");
+        Assert.IsTrue(File.Exists(psql), psql);
+        var options = Options(s =>
+        {
+            s[NeonSettings.Migrations] = null;
+            // psql takes libpq's key=value form; the variable holds Npgsql's.
+            s[NeonSettings.MigrationCommand] = psql + " \"$(echo \"$DATABASE_URL\" | tr ';' '\\n' | sed -n 's/^Host=/host=/p;s/^Port=/port=/p;s/^Database=/dbname=/p;s/^Username=/user=/p;s/^Password=/password=/p' | tr '\\n' ' ')\" -v ON_ERROR_STOP=1 -c 'CREATE TABLE made_by_command (id int)'";
+        });
+
+        await using var session = await TestDatabaseSession.StartAsync(options, NullLogger.Instance, TestContext.CancellationToken);
+
+        Assert.IsEmpty(session.Statistics.Warnings);
     }
 }

@@ -60,6 +60,41 @@ public sealed class CommandLineTests
         StringAssert.Contains(run.Output, "the environment variable NEON_MIGRATION_COMMAND", run.Output);
     }
 
+    [TestMethod]
+    public async Task EmptyMigrationsVariable_ClearsTheFolder_SoACommandAlone_RunsAndWarnsItMadeNoTable()
+    {
+        var run = await Samples.RunAsync(
+            Samples.MSTest,
+            ["--filter", "ClassName~IsolatedTests"],
+            new Dictionary<string, string?> { ["NEON_MIGRATIONS"] = "", ["NEON_MIGRATION_COMMAND"] = "echo migrated nothing" });
+
+        Assert.DoesNotContain("Both NeonMigrations", run.Output, run.Output);
+        var warnings = run.RequiredSummary.GetProperty("warnings");
+        Assert.AreEqual(1, warnings.GetArrayLength(), run.Output);
+        StringAssert.Contains(warnings[0].GetString(), "no table");
+        StringAssert.Contains(run.SummaryText ?? "", "warning: The migration command (NeonMigrationCommand) succeeded, but the database has no table");
+    }
+
+    [TestMethod]
+    public async Task LocalDataDirectoryUnderAFile_IsReportedWithItsCode_NotAnIOException()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var run = await Samples.RunAsync(Samples.MSTest, ["--filter", "ClassName~IsolatedTests"], new Dictionary<string, string?> { ["NEON_LOCAL_DATA_DIR"] = Path.Combine(file, "cluster") });
+
+            Assert.AreNotEqual(0, run.ExitCode, run.Output);
+            StringAssert.Contains(run.Output, "NEON1017: NeonLocalDataDirectory is '" + Path.Combine(file, "cluster") + "'", run.Output);
+            StringAssert.Contains(run.Output, "It comes from the environment variable NEON_LOCAL_DATA_DIR", run.Output);
+            Assert.DoesNotContain("FileNotFoundException", run.Output);
+            Assert.DoesNotContain("IOException", run.Output);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static int CountOf(string text, string value) =>
         (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 
@@ -87,7 +122,7 @@ public sealed class CommandLineTests
     }
 
     [TestMethod]
-    public async Task SessionThatCannotStart_FailsTheTests_WithTheReason_AndNoSecret()
+    public async Task SessionThatCannotStart_StopsTheRunBeforeAnyTest_WithTheReasonOnce_AndNoSecret()
     {
         var run = await Samples.RunAsync(
             Samples.MSTest,
@@ -95,11 +130,30 @@ public sealed class CommandLineTests
             new Dictionary<string, string?> { ["NEON_LOCAL_CONNECTION_STRING"] = "Host=127.0.0.1;Port=1;Username=nobody_here;Password=do-not-print-me" });
 
         Assert.AreEqual(2, run.ExitCode, run.Output);
-        Assert.AreEqual("failed", run.OutcomeOf("Insert_First"));
-        StringAssert.Contains(run.Output, "Neon.Testing could not start the session");
+        Assert.IsEmpty(run.Outcomes, $"no test may run without its database:{Environment.NewLine}{run.Output}");
+        Assert.AreEqual(1, Occurrences(run.Output, "Neon.Testing could not start the session"), run.Output);
         StringAssert.Contains(run.Output, "NEON_LOCAL_CONNECTION_STRING");
         Assert.DoesNotContain("do-not-print-me", run.Output);
     }
+
+    [TestMethod]
+    public async Task FailingMigration_StopsTheRunBeforeAnyTest_NamingTheFile()
+    {
+        var migrations = Directory.CreateTempSubdirectory("neon-bad-migration-").FullName;
+        File.WriteAllText(Path.Combine(migrations, "001_items.sql"), "CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL);\n\n\n\nINSERT INTO items (name) VALUES ((1/0)::text);\n");
+
+        var run = await Samples.RunAsync(Samples.MSTest, ["--neon-migrations", migrations, "--filter", "ClassName~IsolatedTests"]);
+
+        Assert.AreEqual(2, run.ExitCode, run.Output);
+        Assert.IsEmpty(run.Outcomes, run.Output);
+        Assert.AreEqual(1, Occurrences(run.Output, "001_items.sql"), run.Output);
+        StringAssert.Contains(run.Output, "division by zero");
+        Assert.DoesNotContain("No Neon test session runs", run.Output, "a misdiagnosis after the real error");
+        Assert.IsEmpty(await TestServer.SessionDatabasesAsync(), "a failed start leaves no branch");
+    }
+
+    private static int Occurrences(string text, string value) =>
+        (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 
     [TestMethod]
     public async Task IsolationOption_SetsTheDefaultLevel()

@@ -18,7 +18,7 @@ public sealed class NeonProviderSampleTests
         var run = await Samples.RunAsync(
             Samples.MSTest,
             ["--neon-provider", "Neon", "--neon-api-url", emulator.BaseAddress.ToString(), "--filter", "ClassName~IsolatedTests"],
-            new Dictionary<string, string?> { ["NEON_API_KEY"] = emulator.ApiKey, ["NEON_PROJECT_ID"] = emulator.ProjectId });
+            new Dictionary<string, string?> { ["NEON_API_KEY"] = emulator.ApiKey, ["NEON_PROJECT_ID"] = emulator.ProjectId, ["NEON_KEEP_FAILED_BRANCHES"] = "1" });
 
         TestContext.WriteLine(run.Output);
         Assert.AreEqual("passed", run.OutcomeOf("Insert_Second"));
@@ -28,12 +28,18 @@ public sealed class NeonProviderSampleTests
         Assert.AreEqual("Neon", run.RequiredSummary.GetProperty("provider").GetString());
         Assert.IsGreaterThan(0, run.RequiredSummary.GetProperty("apiCalls").GetInt32());
 
-        // Tests are restored in the database, not through the API: no full (API) reset per test.
-        Assert.AreEqual(0, run.RequiredSummary.GetProperty("resets").GetProperty("full").GetInt32(), run.Output);
-        Assert.AreEqual(0, emulator.Requests["restoreProjectBranch"], run.Output);
+        // Tests are restored in the database, not through the API: the one full (API) reset is the failed test's,
+        // whose state Neon's restore keeps under a name of its own.
+        Assert.AreEqual(1, run.RequiredSummary.GetProperty("resets").GetProperty("full").GetInt32(), run.Output);
+        Assert.AreEqual(1, emulator.Requests["restoreProjectBranch"], run.Output);
+        var kept = run.RequiredSummary.GetProperty("branchesKept").EnumerateArray().Single();
+        StringAssert.Contains(kept.GetProperty("name").GetString(), "-failed-1-failing_afterin");
+        StringAssert.Contains(kept.GetProperty("open").GetString(), "neonctl connection-string");
         var created = emulator.Requests["createProjectBranch"];
         Assert.IsGreaterThan(0, created, run.Output);
-        Assert.AreEqual(run.RequiredSummary.GetProperty("branchesCreated").GetInt32(), run.RequiredSummary.GetProperty("branchesDeleted").GetInt32(), run.Output);
+        // Every branch goes but the migration branch, which Neon keeps as the kept branch's parent; nothing failed to go.
+        Assert.AreEqual(run.RequiredSummary.GetProperty("branchesCreated").GetInt32() - 1, run.RequiredSummary.GetProperty("branchesDeleted").GetInt32(), run.Output);
+        Assert.AreEqual(0, run.RequiredSummary.GetProperty("branchesLeft").GetArrayLength(), run.Output);
         Assert.DoesNotContain(emulator.ApiKey, run.Output, "the API key must never be printed");
     }
 }

@@ -52,6 +52,15 @@ public static class Samples
         // The child must use this assembly's private cluster, and must not inherit a session of ours.
         startInfo.Environment["NEON_LOCAL_DATA_DIR"] = TestServer.DataDirectory;
         startInfo.Environment.Remove("DATABASE_URL");
+
+        // Run on a CI runner, the samples must not write into the real job's summary page or take its PR name.
+        foreach (var variable in new[] { "GITHUB_STEP_SUMMARY", "GITHUB_REF", "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_MERGE_REQUEST_IID", "CI_COMMIT_REF_NAME", "SYSTEM_PULLREQUEST_PULLREQUESTNUMBER", "BUILD_SOURCEBRANCHNAME" })
+        {
+            startInfo.Environment.Remove(variable);
+        }
+
+        // Failed tests' branches outlive the run by design; tests that do not look at them must see no leftover.
+        startInfo.Environment["NEON_KEEP_FAILED_BRANCHES"] = "0";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             startInfo.Environment[key] = value;

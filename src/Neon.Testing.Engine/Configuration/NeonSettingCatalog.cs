@@ -57,6 +57,12 @@ public static class NeonSettingCatalog
         "[true|false] Keep every branch after the session, for debugging (they still expire).", "`false`",
         () => false, (v, _) => Boolean(v), (o, v) => o with { KeepBranches = v });
 
+    /// <summary>How many failed tests' isolated branches a run keeps to look at.</summary>
+    public static NeonSetting<int> KeepFailedBranches { get; } = new(
+        NeonSettings.KeepFailedBranches, "NEON_KEEP_FAILED_BRANCHES", "neon-keep-failed-branches", "NEON1030",
+        "[0-100] Keep the isolated branch of up to this many failed tests as it was at the failure (they expire like every branch); 0 restores them like any other.", "`3`",
+        () => 3, (v, _) => Count(v, 100), (o, v) => o with { KeepFailedBranches = v });
+
     /// <summary>Expiry stamped on branches.</summary>
     public static NeonSetting<TimeSpan> BranchExpiry { get; } = new(
         NeonSettings.BranchExpiry, "NEON_BRANCH_EXPIRY", "neon-branch-expiry", "NEON1009",
@@ -87,6 +93,11 @@ public static class NeonSettingCatalog
         "Shell command that migrates the database named by NeonEnvVar.", "",
         () => null, (v, _) => Text(v), (o, v) => o with { MigrationCommand = v });
 
+    /// <summary>Files the migration command reads: with them its result is cached like <c>.sql</c> files.</summary>
+    public static NeonSetting<string?> MigrationInputs { get; } = new(
+        NeonSettings.MigrationInputs, "NEON_MIGRATION_INPUTS", "neon-migration-inputs", "NEON1020",
+        "Globs (';'-separated, relative to the project) of the files NeonMigrationCommand reads; their contents and the command join the cache fingerprint, so the command runs only when they change.", "",
+        () => null, (v, o) => Globs(v, o.WorkingDirectory), (o, v) => o with { MigrationInputs = v });
     /// <summary>EF Core context whose migrations (or model) the session applies.</summary>
     public static NeonSetting<string?> DbContext { get; } = new(
         NeonSettings.DbContext, "NEON_DB_CONTEXT", "neon-db-context", "NEON1021",
@@ -132,8 +143,8 @@ public static class NeonSettingCatalog
     /// <summary>Every setting, in the README's order.</summary>
     public static IReadOnlyList<NeonSetting> All { get; } =
     [
-        Enabled, Provider, ProjectId, ApiKey, ParentBranch, Database, Role, KeepBranches, BranchExpiry, EnvVar,
-        ConnectionStringName, Migrations, MigrationCommand, DbContext, MigrationCacheExpiry, Isolation, LocalConnectionString,
+        Enabled, Provider, ProjectId, ApiKey, ParentBranch, Database, Role, KeepBranches, KeepFailedBranches, BranchExpiry, EnvVar,
+        ConnectionStringName, Migrations, MigrationCommand, MigrationInputs, DbContext, MigrationCacheExpiry, Isolation, LocalConnectionString,
         LocalDataDirectory, ApiUrl, WorkingDirectory,
     ];
 

@@ -35,6 +35,9 @@ public static class NeonSettings
     /// <summary><c>NeonKeepBranches</c>.</summary>
     public const string KeepBranches = "NeonKeepBranches";
 
+    /// <summary><c>NeonKeepFailedBranches</c>.</summary>
+    public const string KeepFailedBranches = "NeonKeepFailedBranches";
+
     /// <summary><c>NeonBranchExpiry</c>.</summary>
     public const string BranchExpiry = "NeonBranchExpiry";
 
@@ -49,6 +52,9 @@ public static class NeonSettings
 
     /// <summary><c>NeonMigrationCommand</c>: shell command that migrates.</summary>
     public const string MigrationCommand = "NeonMigrationCommand";
+
+    /// <summary><c>NeonMigrationInputs</c>: globs of the files the migration command reads, which make it cacheable.</summary>
+    public const string MigrationInputs = "NeonMigrationInputs";
 
     /// <summary><c>NeonDbContext</c>: EF Core context whose migrations are applied.</summary>
     public const string DbContext = "NeonDbContext";

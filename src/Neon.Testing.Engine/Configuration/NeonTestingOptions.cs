@@ -37,6 +37,9 @@ public sealed partial record NeonTestingOptions
     /// <summary>Keep every branch after the session, for debugging.</summary>
     public bool KeepBranches { get; init; } = NeonSettingCatalog.KeepBranches.Default;
 
+    /// <summary>How many failed tests' isolated branches the run keeps as they were at the failure; 0 keeps none.</summary>
+    public int KeepFailedBranches { get; init; } = NeonSettingCatalog.KeepFailedBranches.Default;
+
     /// <summary>Expiry stamped on branches as a safety net for crashed runs.</summary>
     public TimeSpan BranchExpiry { get; init; } = NeonSettingCatalog.BranchExpiry.Default;
 
@@ -52,6 +55,8 @@ public sealed partial record NeonTestingOptions
     /// <summary>Shell command that migrates the database found in <see cref="EnvVar"/>.</summary>
     public string? MigrationCommand { get; init; } = NeonSettingCatalog.MigrationCommand.Default;
 
+    /// <summary>Globs of the files <see cref="MigrationCommand"/> reads; when set, the command's result is cached by their contents.</summary>
+    public string? MigrationInputs { get; init; } = NeonSettingCatalog.MigrationInputs.Default;
     /// <summary>EF Core context (class or full name) whose migrations Neon.Testing.EntityFrameworkCore applies; found by itself when there is exactly one.</summary>
     public string? DbContext { get; init; } = NeonSettingCatalog.DbContext.Default;
 
@@ -81,6 +86,6 @@ public sealed partial record NeonTestingOptions
     /// <summary>Values worth showing in logs and summaries: everything except secrets.</summary>
     public override string ToString() =>
         $"Provider={ResolvedProvider}, ProjectId={ProjectId ?? "-"}, ApiKey={(string.IsNullOrEmpty(ApiKey) ? "unset" : "set")}, " +
-        $"Database={Database}, Role={Role}, KeepBranches={KeepBranches}, BranchExpiry={BranchExpiry.TotalSeconds}s, " +
+        $"Database={Database}, Role={Role}, KeepBranches={KeepBranches}, KeepFailedBranches={KeepFailedBranches}, BranchExpiry={BranchExpiry.TotalSeconds}s, " +
         $"EnvVar={EnvVar}, Isolation={Isolation}, Migrations={Migrations ?? MigrationCommand ?? DbContext ?? "-"}";
 }

@@ -25,6 +25,12 @@ internal static class SettingParsers
         throw new SettingValueException("", $"Use one of: {string.Join(", ", System.Enum.GetNames<T>())}.");
     }
 
+    /// <summary>A whole number from 0 to <paramref name="maximum"/>.</summary>
+    public static int Count(string value, int maximum) =>
+        int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count <= maximum
+            ? count
+            : throw new SettingValueException(", which is not a whole number", $"Use a number from 0 to {maximum}.");
+
     /// <summary>Accepts seconds (<c>600</c>), a suffixed value (<c>90s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>) or <c>hh:mm:ss</c>.</summary>
     public static TimeSpan Duration(string value, bool allowZero)
     {
@@ -113,6 +119,22 @@ internal static class SettingParsers
         return value;
     }
 
+    /// <summary><c>;</c>-separated globs relative to the working directory; each one that includes must match a file.</summary>
+    public static string Globs(string value, string workingDirectory)
+    {
+        try
+        {
+            _ = Migrations.MigrationInputs.Find(value, workingDirectory);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            throw new SettingValueException($", but {e.Message.TrimEnd('.')}",
+                "List the files the migration command reads as globs relative to the project folder, separated by ';' (e.g. '../App/Migrations/**/*.cs;../App/App.csproj'); '!' excludes.");
+        }
+
+        return value;
+    }
+
     /// <summary>
     /// A folder that exists or can be created: checked here so a bad path fails with the setting's
     /// name instead of an I/O error deep in the cluster's start-up. Nothing is left behind.
@@ -147,12 +169,7 @@ internal static class SettingParsers
             existing = parent;
         }
 
-        if (existing == path)
-        {
-            return value;
-        }
-
-        // The folder is missing: its nearest existing ancestor must let us create it.
+        // The folder, or when it is missing its nearest existing ancestor, must let us create in it.
         var probe = Path.Combine(existing, ".neon-testing-probe-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -161,7 +178,8 @@ internal static class SettingParsers
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SettingValueException($", which cannot be created in '{existing}' ({e.GetType().Name})", "Use a folder the tests may write to, or clear it.");
+            var problem = existing == path ? $", a folder the tests cannot write to ({e.GetType().Name})" : $", which cannot be created in '{existing}' ({e.GetType().Name})";
+            throw new SettingValueException(problem, "Use a folder the tests may write to, or clear it.");
         }
 
         return value;

@@ -118,6 +118,25 @@ internal sealed class ChangeTracker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Brings the database back to its baseline with <paramref name="reset"/> instead of the usual full reset (one that
+    /// also keeps the old state somewhere, say), whatever the test changed; the tracker re-attaches as after any full reset.
+    /// </summary>
+    public async Task<ResetResult> ResetFullyAsync(Func<CancellationToken, Task> reset, string reason, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await AwaitReattachAsync(cancellationToken).ConfigureAwait(false);
+            return await FullResetAsync(reason, LogLevel.Information, Stopwatch.StartNew(), cancellationToken, reset).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -307,13 +326,13 @@ internal sealed class ChangeTracker : IAsyncDisposable
 
     private static string Join(List<string> notes, string reason) => notes.Count == 0 ? reason : string.Join("; ", notes) + "; " + reason;
 
-    private async Task<ResetResult> FullResetAsync(string reason, LogLevel level, Stopwatch stopwatch, CancellationToken cancellationToken)
+    private async Task<ResetResult> FullResetAsync(string reason, LogLevel level, Stopwatch stopwatch, CancellationToken cancellationToken, Func<CancellationToken, Task>? reset = null)
     {
         _logger.Log(level, "Full reset of {Database}: {Reason}.", Database, reason);
 
         // Close what this process holds on the branch first: a re-clone waits for every connection to go.
         await CloseAsync().ConfigureAwait(false);
-        await _fullReset(cancellationToken).ConfigureAwait(false);
+        await (reset ?? _fullReset)(cancellationToken).ConfigureAwait(false);
 
         // The branch is fresh: the next test may start while the tracker re-attaches; the next reset waits for it.
         _reattach = Task.Run(() => ConnectAsync(_disposing.Token), CancellationToken.None);

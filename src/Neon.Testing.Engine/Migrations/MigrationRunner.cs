@@ -27,12 +27,25 @@ internal static class MigrationRunner
             .ToList();
     }
 
-    /// <summary>Applies every migration, or throws <see cref="MigrationFailedException"/> with the failing migration's error.</summary>
-    public static async Task<int> ApplyAsync(NeonTestingOptions options, string connectionString, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Applies every migration, or throws <see cref="MigrationFailedException"/> naming the failing file and line.</summary>
+    /// <param name="options">The settings naming the migrations.</param>
+    /// <param name="connectionString">The database to migrate (holds a password: never log it).</param>
+    /// <param name="logger">Where progress and warnings go.</param>
+    /// <param name="warn">Receives warnings the run's summary should show (a command that created no table).</param>
+    /// <param name="cancellationToken">Cancels the migrations.</param>
+    /// <returns>How many files or commands ran.</returns>
+    public static async Task<int> ApplyAsync(NeonTestingOptions options, string connectionString, ILogger logger, Action<string>? warn, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrEmpty(options.MigrationCommand))
         {
             await RunCommandAsync(options, connectionString, logger, cancellationToken).ConfigureAwait(false);
+            if (await CountUserTablesAsync(connectionString, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                var warning = NoTableWarning(options);
+                logger.LogWarning("{Warning}", warning);
+                warn?.Invoke(warning);
+            }
+
             return 1;
         }
 
@@ -42,32 +55,38 @@ internal static class MigrationRunner
             return 0;
         }
 
-        // Not pooled: a pooled idle connection would keep PostgreSQL from cloning this database.
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        // Not pooled: a pooled idle connection would keep PostgreSQL from cloning this database. A failed
+        // statement of a batch must name itself, or its error position could not be mapped back to the file.
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, IncludeFailedBatchedCommand = true };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         foreach (var file in files)
         {
-            var sql = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
             var name = Path.GetFileName(file);
-            try
-            {
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = (int)CommandTimeout.TotalSeconds })
-                {
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                logger.LogDebug("Applied migration {Migration}.", name);
-            }
-            catch (PostgresException e)
-            {
-                var where = e.Position > 0 ? $" at line {LineOf(sql, e.Position)}" : "";
-                throw new MigrationFailedException(name, $"Migration {name} failed{where}: {e.SqlState}: {e.MessageText}{(e.Detail is null ? "" : " " + e.Detail)}", e);
-            }
+            var script = SqlScript.Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false));
+            var asWritten = await SqlFileMigration.ApplyAsync(connection, name, script, CommandTimeout, cancellationToken).ConfigureAwait(false);
+            logger.LogDebug("Applied migration {Migration}{How}.", name, asWritten ? " as written (it manages its own transactions)" : "");
         }
 
         return files.Count;
+    }
+
+    /// <summary>What a command that created no table probably did wrong, and where to look.</summary>
+    internal static string NoTableWarning(NeonTestingOptions options) =>
+        $"The migration command (NeonMigrationCommand) succeeded, but the database has no table afterwards. Check that it migrates the database " +
+        $"whose connection string it receives in {options.EnvVar}{(string.IsNullOrEmpty(options.ConnectionStringName) ? "" : $" (or ConnectionStrings__{options.ConnectionStringName})")}, " +
+        $"not one from its own configuration, and that it runs what you expect from {options.WorkingDirectory} (NeonWorkingDirectory, the test project's folder): " +
+        "there 'dotnet run file.cs' or 'dotnet ef' without --project run the test project itself; use 'dotnet run --file <path>' or '--project <app>'.";
+
+    private static async Task<long> CountUserTablesAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+            """, connection);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private static async Task RunCommandAsync(NeonTestingOptions options, string connectionString, ILogger logger, CancellationToken cancellationToken)
@@ -86,7 +105,7 @@ internal static class MigrationRunner
         }
         catch (TimeoutException e)
         {
-            throw new MigrationFailedException(options.MigrationCommand!, $"The migration command did not finish within {CommandTimeout.TotalMinutes:0} minutes.", e);
+            throw new MigrationFailedException(options.MigrationCommand!, $"The migration command (NeonMigrationCommand) did not finish within {CommandTimeout.TotalMinutes:0} minutes.", e);
         }
 
         var output = SecretRedactor.Redact(result.Output, connectionString);
@@ -103,7 +122,4 @@ internal static class MigrationRunner
         var lines = output.Split('\n');
         return string.Join('\n', lines.TakeLast(30)).TrimEnd();
     }
-
-    private static int LineOf(string sql, int position) =>
-        sql.AsSpan(0, Math.Min(position, sql.Length)).Count('\n') + 1;
 }

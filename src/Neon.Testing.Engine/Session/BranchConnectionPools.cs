@@ -13,6 +13,9 @@ internal sealed class BranchConnectionPools
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _byBranch = new(StringComparer.Ordinal);
 
+    /// <summary>Raised after the branch's pools here were cleared, for pools this class cannot see (an application's own data sources).</summary>
+    public event Action<BranchConnectionsResetEventArgs>? Cleared;
+
     /// <summary>Remembers that <paramref name="connectionString"/> (as handed to tests) points at <paramref name="branch"/>.</summary>
     public void Remember(Branch branch, string connectionString) =>
         _byBranch.GetOrAdd(branch.Id, static _ => new(StringComparer.Ordinal)).TryAdd(connectionString, 0);
@@ -46,5 +49,7 @@ internal sealed class BranchConnectionPools
             using var pooled = new NpgsqlConnection(connectionString);
             NpgsqlConnection.ClearPool(pooled);
         }
+
+        Cleared?.Invoke(new BranchConnectionsResetEventArgs(branch, connectionStrings.Keys.ToArray()));
     }
 }

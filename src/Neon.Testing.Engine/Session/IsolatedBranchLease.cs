@@ -65,5 +65,8 @@ public sealed class IsolatedBranchLease : IAsyncDisposable
 
     internal Task<ResetResult> ResetTrackedAsync(CancellationToken cancellationToken) => _tracker.ResetAsync(cancellationToken);
 
+    internal Task<ResetResult> ResetTrackedWithAsync(Func<CancellationToken, Task> reset, string reason, CancellationToken cancellationToken) =>
+        _tracker.ResetFullyAsync(reset, reason, cancellationToken);
+
     internal ValueTask DisposeTrackerAsync() => _tracker.DisposeAsync();
 }

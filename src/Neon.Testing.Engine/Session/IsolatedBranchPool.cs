@@ -115,6 +115,17 @@ internal sealed class IsolatedBranchPool(
         return result;
     }
 
+    /// <summary>
+    /// Restores the branch with <paramref name="reset"/> (which also keeps its current state under another name),
+    /// counts it as a full reset, and drops the branch's pooled connections, which the reset killed.
+    /// </summary>
+    public async Task<ResetResult> ResetWithAsync(IsolatedBranchLease lease, Func<CancellationToken, Task> reset, string reason, CancellationToken cancellationToken)
+    {
+        var result = await lease.ResetTrackedWithAsync(ct => connectionPools.FullResetAsync(lease.Branch, reset, ct), reason, cancellationToken).ConfigureAwait(false);
+        statistics.RecordReset(result);
+        return result;
+    }
+
     /// <summary>The pool's branch whose database is <paramref name="database"/>, if any.</summary>
     public IsolatedBranchLease? ForDatabase(string database)
     {

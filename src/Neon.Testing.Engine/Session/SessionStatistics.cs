@@ -9,6 +9,8 @@ public sealed class SessionStatistics
 {
     private readonly ConcurrentDictionary<TestIsolation, int> _testsByLevel = new();
     private readonly ConcurrentQueue<LeftBranch> _branchesLeft = new();
+    private readonly ConcurrentQueue<KeptBranch> _branchesKept = new();
+    private readonly ConcurrentQueue<string> _warnings = new();
     private long _branchesCreated;
     private long _branchesDeleted;
     private long _resetsClean;
@@ -28,6 +30,9 @@ public sealed class SessionStatistics
 
     /// <summary>Branches the session was to delete but could not, each with how it will go away.</summary>
     public IReadOnlyCollection<LeftBranch> BranchesLeft => _branchesLeft;
+
+    /// <summary>Things the run should say out loud (a migration command that created no table), in the order they happened.</summary>
+    public IReadOnlyCollection<string> Warnings => _warnings;
 
     /// <summary>Migration files or commands applied (0 when the migrated template was reused).</summary>
     public int MigrationsApplied { get; internal set; }
@@ -85,7 +90,14 @@ public sealed class SessionStatistics
 
     internal void RecordBranchDeleted() => Interlocked.Increment(ref _branchesDeleted);
 
+    internal void RecordWarning(string warning) => _warnings.Enqueue(warning);
+
     internal void RecordBranchLeft(string name, string howItGoes) => _branchesLeft.Enqueue(new LeftBranch(name, howItGoes));
+
+    /// <summary>Failed tests' branches kept as they were at the failure (<see cref="NeonTestingOptions.KeepFailedBranches"/>).</summary>
+    public IReadOnlyCollection<KeptBranch> BranchesKept => _branchesKept;
+
+    internal void RecordBranchKept(KeptBranch kept) => _branchesKept.Enqueue(kept);
 
     /// <summary>The statistics as a JSON object (snake_case keys).</summary>
     public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object>
@@ -101,6 +113,7 @@ public sealed class SessionStatistics
         ["resets_full"] = ResetsFull,
         ["isolation_ms"] = Math.Round(IsolationTime.TotalMilliseconds, 1),
         ["api_calls"] = ApiCalls,
+        ["warnings"] = _warnings.ToArray(),
         ["tests_by_level"] = _testsByLevel.ToDictionary(p => p.Key.ToString(), p => p.Value),
     }, new JsonSerializerOptions { WriteIndented = true });
 }

@@ -6,7 +6,7 @@ namespace Neon.Testing.Engine.Session;
 /// <summary>
 /// What a test gets for its isolation level from <see cref="TestDatabaseSession.BeginTestAsync"/>: the
 /// connection string, the isolated branch it holds, and for <see cref="TestIsolation.Transaction"/> the
-/// open connection inside the outer transaction. Hand it back to <see cref="TestDatabaseSession.EndTestAsync"/>.
+/// open connection inside the outer transaction. Hand it back to <see cref="TestDatabaseSession.EndTestAsync(TestDatabase, CancellationToken)"/>.
 /// </summary>
 public sealed class TestDatabase
 {

@@ -12,7 +12,7 @@ namespace Neon.Testing.Engine.Session;
 /// template), a read-only endpoint, a shared branch and a pool of isolated branches, all deleted at
 /// the end unless <see cref="NeonTestingOptions.KeepBranches"/> is set. It owns what each
 /// <see cref="TestIsolation"/> level means: <see cref="BeginTestAsync"/> gives a test its database and
-/// <see cref="EndTestAsync"/> does what the level needs after it.
+/// <see cref="EndTestAsync(TestDatabase, CancellationToken)"/> does what the level needs after it.
 /// </summary>
 public sealed class TestDatabaseSession : IAsyncDisposable
 {
@@ -29,6 +29,8 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private string? _sharedConnectionString;
     private string? _readOnlyConnectionString;
     private int _disposed;
+    private int _keptBranches;
+    private readonly HashSet<string> _keptParents = new(StringComparer.Ordinal);
 
     private TestDatabaseSession(NeonTestingOptions options, MigrationSource? migrationSource, IBranchProvider provider, ILogger logger)
     {
@@ -41,7 +43,16 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         Statistics.Provider = provider.Name;
         Statistics.CountApiCallsOf(provider);
         _pool = new IsolatedBranchPool(CreateIsolatedBranchAsync, Statistics, _connectionPools);
+        _connectionPools.Cleared += args => BranchConnectionsReset?.Invoke(this, args);
     }
+
+    /// <summary>
+    /// Raised when an isolated branch's server connections were killed (a full reset after a schema change,
+    /// or a reset that terminated connections left open), after Npgsql's global pools for it were cleared.
+    /// Handlers clear the pools the session cannot see, such as an application's own <c>NpgsqlDataSource</c>
+    /// (Neon.Testing.AspNetCore does so for the apps it hosts); they run on the resetting thread and must be quick.
+    /// </summary>
+    public event EventHandler<BranchConnectionsResetEventArgs>? BranchConnectionsReset;
 
     /// <summary>The settings the session runs with.</summary>
     public NeonTestingOptions Options { get; }
@@ -227,9 +238,28 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// restores the isolated branch (a PerClass branch only once another test needs it), frees the branch.
     /// </summary>
     /// <returns>The reset of the test's branch, or <see langword="null"/> when none was due.</returns>
-    public async Task<ResetResult?> EndTestAsync(TestDatabase database, CancellationToken cancellationToken = default)
+    public Task<ResetResult?> EndTestAsync(TestDatabase database, CancellationToken cancellationToken = default) =>
+        EndTestAsync(database, failedTest: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="EndTestAsync(TestDatabase, CancellationToken)"/>, for a test that may have failed: when
+    /// <paramref name="failedTest"/> names it, the test held an isolated branch of its own level, and fewer than
+    /// <see cref="NeonTestingOptions.KeepFailedBranches"/> were kept so far, the branch's state is kept as a branch
+    /// named after the test (see <see cref="SessionStatistics.BranchesKept"/>) and the branch itself is reset fully.
+    /// </summary>
+    /// <param name="database">What <see cref="BeginTestAsync"/> gave the test.</param>
+    /// <param name="failedTest">The failed test's display name, or <see langword="null"/> when it did not fail.</param>
+    /// <param name="cancellationToken">Cancels the reset.</param>
+    public async Task<ResetResult?> EndTestAsync(TestDatabase database, string? failedTest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(database);
+        if (failedTest is not null && database.Level == TestIsolation.Isolated && database.Branch is { } failedLease && TryReserveKeptBranch(out var number))
+        {
+            var kept = await KeepFailedAsync(failedLease, failedTest, number, cancellationToken).ConfigureAwait(false);
+            await _pool.ReleaseAsync(failedLease, cancellationToken).ConfigureAwait(false);
+            return kept;
+        }
+
         if (database.Transaction is { } transaction)
         {
             await transaction.DisposeAsync().ConfigureAwait(false);
@@ -298,6 +328,15 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             // Children before parents: Neon refuses to delete a branch that has children.
             for (var i = _created.Count - 1; i >= 0; i--)
             {
+                if (_provider.ChildrenBlockDeletion && _keptParents.Contains(_created[i].Id))
+                {
+                    // A kept failed-test branch is its child: deleting it would fail, and the kept one must stay.
+                    _logger.LogInformation(
+                        "Keeping branch {Branch}: it is the parent of a kept failed test's branch. A later session's sweeper removes it once it is older than {Setting} ({Minutes:0.#} min) and has no children.",
+                        _created[i].Name, NeonSettings.BranchExpiry, Options.BranchExpiry.TotalMinutes);
+                    continue;
+                }
+
                 try
                 {
                     await _provider.DeleteBranchAsync(_created[i]).ConfigureAwait(false);
@@ -318,6 +357,41 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         await _provider.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
+    }
+
+    private bool TryReserveKeptBranch(out int number)
+    {
+        number = Interlocked.Increment(ref _keptBranches);
+        if (number <= Options.KeepFailedBranches)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _keptBranches);
+        return false;
+    }
+
+    /// <summary>Keeps the failed test's branch under a name of its own and gives the pool's branch back clean.</summary>
+    private async Task<ResetResult> KeepFailedAsync(IsolatedBranchLease lease, string failedTest, int number, CancellationToken cancellationToken)
+    {
+        // The last part of the display name is the method (and its arguments): the rest is in the summary.
+        var method = failedTest.Split('(')[0].Split('.')[^1];
+        var name = BranchNames.ForSession(_gitBranch, SessionId, $"failed-{number}-{BranchNames.Sanitize(method)}");
+        Branch? kept = null;
+        var reset = await _pool.ResetWithAsync(
+            lease,
+            async ct => kept = await _provider.PreserveAndResetBranchAsync(lease.Branch, name, ct).ConfigureAwait(false),
+            $"kept the failed test's state as {name}",
+            cancellationToken).ConfigureAwait(false);
+        var branch = kept!;
+        lock (_keptParents)
+        {
+            _keptParents.Add(branch.ParentId ?? "");
+        }
+
+        Statistics.RecordBranchKept(new KeptBranch(branch.Name, failedTest, branch.ExpiresAt, _provider.HowToOpen(branch)));
+        _logger.LogInformation("Kept the database of failed test {Test} as branch {Branch}.", failedTest, branch.Name);
+        return reset;
     }
 
     private async Task<TestDatabase> OpenUnresetAsync(TestIsolation level, CancellationToken cancellationToken) =>
@@ -381,7 +455,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         var stopwatch = Stopwatch.StartNew();
         Statistics.MigrationsApplied = _migrationSource is { } source
             ? await RunSourceAsync(source, endpoint.ConnectionString, () => source.ApplyAsync(endpoint.ConnectionString, _logger, cancellationToken)).ConfigureAwait(false)
-            : await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, cancellationToken).ConfigureAwait(false);
+            : await MigrationRunner.ApplyAsync(Options, endpoint.ConnectionString, _logger, Statistics.RecordWarning, cancellationToken).ConfigureAwait(false);
         var tracking = await TrackingInstaller.InstallAsync(endpoint.ConnectionString, options: null, cancellationToken).ConfigureAwait(false);
         if (!tracking.SupportsTargetedReset)
         {

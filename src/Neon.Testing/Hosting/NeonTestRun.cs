@@ -41,6 +41,9 @@ public sealed class NeonTestRun : IAsyncDisposable
     /// <summary>The host that started the run (<c>MTP</c>, <c>NUnit</c>, <c>xUnit</c>).</summary>
     public string Host { get; }
 
+    /// <summary>Simple name of the test assembly, when the host knows it.</summary>
+    public string? TestAssemblyName { get; private init; }
+
     /// <summary>Level of tests that name none: the assembly's attribute, else <c>NeonIsolation</c>.</summary>
     public TestIsolation DefaultLevel { get; }
 
@@ -96,7 +99,7 @@ public sealed class NeonTestRun : IAsyncDisposable
             var source = MigrationSources.Find(resolved, testAssembly, logger);
             var session = await TestDatabaseSession.StartAsync(resolved, source, logger, cancellationToken).ConfigureAwait(false);
             var defaultLevel = IsolationResolver.ForAssembly(testAssembly) ?? resolved.Isolation;
-            var run = new NeonTestRun(session, host, defaultLevel);
+            var run = new NeonTestRun(session, host, defaultLevel) { TestAssemblyName = testAssembly?.GetName().Name };
             try
             {
                 var database = await session.OpenDefaultDatabaseAsync(defaultLevel, cancellationToken).ConfigureAwait(false);
@@ -162,7 +165,14 @@ public sealed class NeonTestRun : IAsyncDisposable
     }
 
     /// <summary>Does what <paramref name="scope"/>'s level needs after the test (restores its branch, rolls back its transaction) and frees its branch.</summary>
-    public async Task<TestOutcome> EndTestAsync(TestScope scope, CancellationToken cancellationToken = default)
+    public Task<TestOutcome> EndTestAsync(TestScope scope, CancellationToken cancellationToken = default) =>
+        EndTestAsync(scope, failed: false, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="EndTestAsync(TestScope, CancellationToken)"/>; when <paramref name="failed"/>, an isolated test's
+    /// database is kept as it was at the failure (up to <c>NeonKeepFailedBranches</c> per run) and listed in the summary.
+    /// </summary>
+    public async Task<TestOutcome> EndTestAsync(TestScope scope, bool failed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);
         BranchSharingMonitor.MarkOwnWork();
@@ -170,7 +180,7 @@ public sealed class NeonTestRun : IAsyncDisposable
         try
         {
             _running.Remove(scope);
-            var reset = scope.Database is { } database ? await Session.EndTestAsync(database, cancellationToken).ConfigureAwait(false) : null;
+            var reset = scope.Database is { } database ? await Session.EndTestAsync(database, failed ? scope.Test.DisplayName : null, cancellationToken).ConfigureAwait(false) : null;
             var failure = scope.PreparationError;
             if (scope.SharingViolation is { } violation)
             {
@@ -186,11 +196,15 @@ public sealed class NeonTestRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the JSON and text summaries into <paramref name="directory"/> and returns the console text, with the JSON file's path.</summary>
+    /// <summary>
+    /// Writes the JSON and text summaries into <paramref name="directory"/>, adds the Markdown block to the CI
+    /// job summary when <c>GITHUB_STEP_SUMMARY</c> names one, and returns the console text with the JSON file's path.
+    /// </summary>
     public string WriteSummary(string directory)
     {
         RunSummary.WriteText(this, directory);
         var path = RunSummary.WriteJson(this, directory);
+        RunSummary.AppendJobSummary(this, Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY"));
         return $"{RunSummary.ToText(this)}{Environment.NewLine}  summary: {path}";
     }
 

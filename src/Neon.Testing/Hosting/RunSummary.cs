@@ -40,12 +40,78 @@ public static class RunSummary
             }
         }
 
+        foreach (var warning in stats.Warnings)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  warning: {warning}");
+        }
+
+        foreach (var kept in stats.BranchesKept)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  kept for failed test {kept.Test}: {kept.Name}{(kept.ExpiresAt is { } expires ? $" (expires {expires.ToUniversalTime():u})" : "")}");
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"    open: {kept.HowToOpen}");
+        }
+
         if (run.ConcurrentIsolated > 0 || run.SharingViolations > 0)
         {
             builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  concurrent isolated tests: {run.ConcurrentIsolated} on {run.IsolatedBranches} branches; tests failed for sharing a branch: {run.SharingViolations}");
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// The same numbers as a Markdown block for a CI job's summary page (GitHub Actions'
+    /// <c>GITHUB_STEP_SUMMARY</c>). Holds no connection string, password or key.
+    /// </summary>
+    public static string ToMarkdown(NeonTestRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var stats = run.Session.Statistics;
+        var tests = stats.TestsByLevel.Values.Sum();
+        var levels = string.Join(", ", stats.TestsByLevel.OrderBy(l => l.Key).Select(l => $"{l.Key} {l.Value}"));
+        var builder = new StringBuilder();
+        builder.Append(CultureInfo.InvariantCulture, $"### Neon.Testing: {Escape(run.TestAssemblyName ?? run.Host)}").AppendLine().AppendLine();
+        builder.AppendLine("| | |").AppendLine("| --- | --- |");
+        void Row(string name, string value) => builder.Append(CultureInfo.InvariantCulture, $"| {name} | {Escape(value)} |").AppendLine();
+        Row("provider", run.Session.ProviderName);
+        Row("branches", string.Create(CultureInfo.InvariantCulture, $"created {Number(stats.BranchesCreated)}, deleted {Number(stats.BranchesDeleted)}{(run.Options.KeepBranches ? " (kept: NeonKeepBranches)" : "")}"));
+        Row("migrations", run.Session.MigrationsReused ? "reused" : string.Create(CultureInfo.InvariantCulture, $"ran ({Number(stats.MigrationsApplied)})"));
+        Row("session start", string.Create(CultureInfo.InvariantCulture, $"{run.Startup.TotalMilliseconds:0} ms"));
+        Row("tests by level", levels.Length == 0 ? "none" : levels);
+        Row("resets", string.Create(CultureInfo.InvariantCulture, $"{Number(stats.ResetsRestored)} restored, {Number(stats.ResetsFull)} full, {Number(stats.ResetsClean)} clean"));
+        Row("isolation", tests == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{run.BracketTime.TotalMilliseconds / tests:0.0} ms per test"));
+        Row("Neon API calls", Number(stats.ApiCalls).ToString(CultureInfo.InvariantCulture));
+        foreach (var kept in stats.BranchesKept)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"Kept for failed test `{kept.Test}`: branch `{kept.Name}`").AppendLine();
+        }
+
+        foreach (var left in stats.BranchesLeft)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"> **Warning**: branch `{left.Name}` could not be deleted: {Escape(left.HowItGoes)}").AppendLine();
+        }
+
+        foreach (var warning in stats.Warnings)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"> **Warning**: {Escape(warning)}").AppendLine();
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Appends <see cref="ToMarkdown"/> to the CI job summary file, when the CI names one; returns whether it did.</summary>
+    /// <param name="run">The finished run.</param>
+    /// <param name="jobSummaryFile">The file, e.g. the value of <c>GITHUB_STEP_SUMMARY</c>; nothing is written when empty.</param>
+    public static bool AppendJobSummary(NeonTestRun run, string? jobSummaryFile)
+    {
+        if (string.IsNullOrWhiteSpace(jobSummaryFile))
+        {
+            return false;
+        }
+
+        // Appended: every test project of the job adds its own block to the one page.
+        File.AppendAllText(jobSummaryFile, ToMarkdown(run) + Environment.NewLine);
+        return true;
     }
 
     /// <summary>The same numbers as JSON.</summary>
@@ -67,6 +133,24 @@ public static class RunSummary
             foreach (var left in stats.BranchesLeft)
             {
                 json.WriteStringValue(left.Name);
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("warnings");
+            foreach (var warning in stats.Warnings)
+            {
+                json.WriteStringValue(warning);
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("branchesKept");
+            foreach (var kept in stats.BranchesKept)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", kept.Name);
+                json.WriteString("test", kept.Test);
+                json.WriteString("open", kept.HowToOpen);
+                json.WriteEndObject();
             }
 
             json.WriteEndArray();
@@ -115,6 +199,8 @@ public static class RunSummary
         File.WriteAllText(path, ToText(run) + Environment.NewLine);
         return path;
     }
+
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
     // The core's counters may be int or long; the summary does not care which.
     private static long Number<T>(T value)

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Neon.Testing.Hosting;
 
-/// <summary>One running test, as <see cref="NeonTestRun.BeginTestAsync"/> prepared it. Hand it back to <see cref="NeonTestRun.EndTestAsync"/>.</summary>
+/// <summary>One running test, as <see cref="NeonTestRun.BeginTestAsync"/> prepared it. Hand it back to <see cref="NeonTestRun.EndTestAsync(TestScope, bool, CancellationToken)"/>.</summary>
 public sealed class TestScope
 {
     internal TestScope(TestIdentity test, TestIsolation level, TestDatabase? database, long startedTimestamp)

@@ -27,10 +27,12 @@ public sealed class NeonSettingCatalogTests
         [NeonSettings.Database] = new string('d', 64),
         [NeonSettings.Role] = new string('r', 64),
         [NeonSettings.KeepBranches] = "perhaps",
+        [NeonSettings.KeepFailedBranches] = "101",
         [NeonSettings.BranchExpiry] = "soon",
         [NeonSettings.EnvVar] = "DATABASE-URL",
         [NeonSettings.ConnectionStringName] = "1st",
         [NeonSettings.Migrations] = "does/not/exist",
+        [NeonSettings.MigrationInputs] = "does/not/exist/**/*.cs",
         [NeonSettings.DbContext] = "App DbContext;",
         [NeonSettings.MigrationCacheExpiry] = "later",
         [NeonSettings.Isolation] = "Sometimes",
@@ -190,6 +192,51 @@ public sealed class NeonSettingCatalogTests
         Assert.AreEqual(missing, options.LocalDataDirectory);
         Assert.IsFalse(Directory.Exists(missing));
         Assert.AreEqual(0, Directory.GetFileSystemEntries(Path.GetDirectoryName(Path.GetDirectoryName(missing))!).Length, "the probe must leave nothing behind");
+    }
+
+    [TestMethod]
+    public void BadIsolation_FromTheEnvironment_SaysItCameFromTheEnvironment()
+    {
+        var error = Assert.ThrowsExactly<NeonConfigurationException>(() => NeonTestingOptions.Parse(
+            SettingLayer.MSBuild(new Dictionary<string, string?> { [NeonSettings.Isolation] = "Shared" }),
+            SettingLayer.Environment(name => name == "NEON_ISOLATION" ? "bogus" : null)));
+
+        Assert.AreEqual("NEON1015", error.Code);
+        StringAssert.Contains(error.Message, "NeonIsolation is 'bogus'");
+        StringAssert.Contains(error.Message, "It comes from the environment variable NEON_ISOLATION");
+        StringAssert.Contains(error.Message, "Isolated, ReadOnly, Shared, PerClass, Transaction");
+    }
+
+    [TestMethod]
+    public void LocalDataDirectory_ThatExistsButCannotBeWritten_FailsWithItsCode()
+    {
+        // Read-only for root too, where permissions would not stop it.
+        const string ReadOnlyFolder = "/proc";
+        if (!Directory.Exists(ReadOnlyFolder))
+        {
+            Assert.Inconclusive("no /proc here");
+        }
+
+        var error = Assert.ThrowsExactly<NeonConfigurationException>(() => NeonTestingOptions.Parse(
+            SettingLayer.Environment(name => name == "NEON_LOCAL_DATA_DIR" ? ReadOnlyFolder : null)));
+
+        Assert.AreEqual("NEON1017", error.Code);
+        StringAssert.Contains(error.Message, "cannot write to");
+        StringAssert.Contains(error.Message, "NEON_LOCAL_DATA_DIR");
+    }
+
+    [TestMethod]
+    public void EmptyMigrationsVariable_WithACommandVariable_IsNotBothSet()
+    {
+        var folder = Directory.CreateTempSubdirectory().FullName;
+        var file = new Dictionary<string, string?> { [NeonSettings.Migrations] = folder };
+
+        var options = NeonTestingOptions.Parse(
+            new SettingLayer(SettingSource.File("/work/app/neon-testing.json"), file),
+            SettingLayer.Environment(name => name switch { "NEON_MIGRATIONS" => "", "NEON_MIGRATION_COMMAND" => "./migrate.sh", _ => null }));
+
+        Assert.IsNull(options.Migrations);
+        Assert.AreEqual("./migrate.sh", options.MigrationCommand);
     }
 
     private static SettingLayer? LayerFor(NeonSetting setting, SettingSourceKind kind, string value)

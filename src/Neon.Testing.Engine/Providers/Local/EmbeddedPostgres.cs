@@ -14,6 +14,9 @@ public sealed class EmbeddedPostgres
 {
     private const string SuperUser = "postgres";
 
+    /// <summary>Name of the superuser's password file in <see cref="RootDirectory"/> (mode 0600).</summary>
+    internal const string PasswordFileName = "superuser.password";
+
     private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
@@ -81,7 +84,7 @@ public sealed class EmbeddedPostgres
 
         using var fileLock = await AcquireLockAsync(Path.Combine(rootDirectory, ".lock"), cancellationToken).ConfigureAwait(false);
         var dataDirectory = Path.Combine(rootDirectory, "data");
-        var passwordFile = Path.Combine(rootDirectory, "superuser.password");
+        var passwordFile = Path.Combine(rootDirectory, PasswordFileName);
         var start = EmbeddedStart.Reused;
 
         if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")) || !File.Exists(passwordFile))

@@ -51,6 +51,9 @@ public sealed class LocalBranchProvider : IBranchProvider
     /// <summary>Random id written into our markers and held as a liveness lock while this provider lives.</summary>
     public int OwnerId { get; }
 
+    /// <summary>What sessions branch from on a user's server when neither <c>NeonParentBranch</c> nor a database named <c>NeonDatabase</c> exists.</summary>
+    internal const string ServerTemplate = "template1";
+
     /// <summary>How a branch is cloned; <c>FILE_COPY</c> measured faster here for test-sized databases (see README).</summary>
     internal static string CloneStrategy { get; set; } = "FILE_COPY";
 
@@ -71,7 +74,17 @@ public sealed class LocalBranchProvider : IBranchProvider
         }
         else
         {
-            embedded = await EmbeddedPostgres.StartAsync(options.LocalDataDirectory, logger, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                embedded = await EmbeddedPostgres.StartAsync(options.LocalDataDirectory, logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The folder passed the settings' check but cannot hold the cluster (permissions, a full or read-only disk).
+                var folder = options.LocalDataDirectory is null ? "The embedded PostgreSQL's default folder" : $"NeonLocalDataDirectory '{options.LocalDataDirectory}'";
+                throw new NeonConfigurationException(NeonSettings.LocalDataDirectory,
+                    $"{folder} cannot hold the embedded PostgreSQL: {e.Message} Set NeonLocalDataDirectory (NEON_LOCAL_DATA_DIR, --neon-local-data-dir) to a folder the tests may write to, e.g. /var/tmp/neon-testing.", e);
+            }
             server = new NpgsqlConnectionStringBuilder(embedded.AdminConnectionString);
         }
 
@@ -133,10 +146,18 @@ public sealed class LocalBranchProvider : IBranchProvider
             if (!string.IsNullOrEmpty(_options.ParentBranch))
             {
                 throw new NeonConfigurationException(NeonSettings.ParentBranch,
-                    $"NeonParentBranch is '{root}', but the server has no database of that name. Set it to an existing database, or clear it to branch from an empty '{_options.Database}'.");
+                    $"NeonParentBranch is '{root}', but the server has no database of that name. Set it to an existing database, or clear it to branch from an empty database.");
             }
 
-            // The default root is an empty database of ours; users' own databases are never created or changed.
+            if (Embedded is null)
+            {
+                // A server of the user's: nothing outside our prefix is created there. template1 is what a plain
+                // CREATE DATABASE copies, so the session starts from the same empty database it would have made.
+                _logger.LogDebug("No database '{Database}' on the server: branching from {Template}.", root, ServerTemplate);
+                return new Branch(ServerTemplate, ServerTemplate, null, null, null);
+            }
+
+            // On the embedded cluster, which is ours, the default root is an empty database of ours.
             var marker = new DatabaseMarker("root", null, null, DateTimeOffset.UtcNow, null);
             await _admin.ExecuteAsync($"CREATE DATABASE {PgIdentifier.Quote(root)}", cancellationToken, ignoreDuplicate: true).ConfigureAwait(false);
             await _admin.ExecuteAsync($"COMMENT ON DATABASE {PgIdentifier.Quote(root)} IS {PgIdentifier.Literal(marker.Format())}", cancellationToken).ConfigureAwait(false);
@@ -201,6 +222,40 @@ public sealed class LocalBranchProvider : IBranchProvider
         await _admin.ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(branch.Id)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
         await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public async Task<Branch> PreserveAndResetBranchAsync(Branch branch, string preserveAs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        var marker = await _admin.RequireMarkedAsync(branch.Id, "reset", cancellationToken).ConfigureAwait(false);
+        var parent = marker.Parent ?? throw new InvalidOperationException($"Refusing to reset '{branch.Id}': its marker names no parent.");
+
+        // The database moves aside under the new name (its marker comes with it) and a fresh clone takes the old name:
+        // the cost of a full reset, with a rename instead of the drop.
+        var preserved = await RenameBranchAsync(branch, preserveAs, cancellationToken).ConfigureAwait(false);
+        await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
+        return preserved;
+    }
+
+    /// <inheritdoc />
+    public bool ChildrenBlockDeletion => false;
+
+    /// <inheritdoc />
+    public string HowToOpen(Branch branch)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        var database = ShellQuote(branch.Id);
+        if (Embedded is { } embedded)
+        {
+            // The password stays in its 0600 file; the command reads it there and never shows it.
+            var passwordFile = ShellQuote(Path.Combine(embedded.RootDirectory, EmbeddedPostgres.PasswordFileName));
+            return $"PGPASSWORD=\"$(cat {passwordFile})\" psql -h {_server.Host} -p {_server.Port} -U {ShellQuote(_server.Username ?? "postgres")} -d {database}";
+        }
+
+        return $"psql -h {ShellQuote(_server.Host ?? "localhost")} -p {_server.Port} -U {ShellQuote(_server.Username ?? "")} -d {database}   (password: the one in NeonLocalConnectionString)";
+    }
+
+    private static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <inheritdoc />
     public async Task<Branch> RenameBranchAsync(Branch branch, string newName, CancellationToken cancellationToken = default)

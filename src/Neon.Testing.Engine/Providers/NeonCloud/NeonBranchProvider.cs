@@ -126,7 +126,44 @@ public sealed class NeonBranchProvider : IBranchProvider
 
     /// <inheritdoc />
     /// <inheritdoc />
-    public async Task ResetBranchAsync(Branch branch, CancellationToken cancellationToken = default)
+    public Task ResetBranchAsync(Branch branch, CancellationToken cancellationToken = default) => RestoreAsync(branch, preserveAs: null, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<Branch> PreserveAndResetBranchAsync(Branch branch, string preserveAs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        NeonBranchSafety.EnsureMayCreate(preserveAs);
+
+        // Neon's restore keeps the branch's state under preserve_under_name: the same reset, one call, no copy.
+        await RestoreAsync(branch, preserveAs, cancellationToken).ConfigureAwait(false);
+        var preserved = await FindBranchAsync(preserveAs, cancellationToken).ConfigureAwait(false)
+            ?? throw new NeonProviderException($"Neon restored {branch.Name} but shows no branch named '{preserveAs}' holding its old state.");
+        if (preserved.ExpiresAt is null && branch.ExpiresAt is { } expiresAt && expiresAt > DateTimeOffset.UtcNow)
+        {
+            // The kept state must go away by itself like every branch of ours.
+            var body = new Api.BranchUpdateRequest { Branch = new Api.BranchUpdateRequestBranch { ExpiresAt = expiresAt } };
+            var updated = await _api.CallAsync(
+                $"set the expiry of '{preserveAs}'",
+                ct => _api.Client.UpdateProjectBranchAsync(body, _projectId, preserved.Id, ct),
+                cancellationToken,
+                mutating: true).ConfigureAwait(false);
+            preserved = Remember(updated.Branch).ToBranch();
+        }
+
+        return preserved;
+    }
+
+    /// <inheritdoc />
+    public bool ChildrenBlockDeletion => true;
+
+    /// <inheritdoc />
+    public string HowToOpen(Branch branch)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        return $"neonctl connection-string '{branch.Name}' --project-id {_projectId}   (branch id {branch.Id}; needs NEON_API_KEY)";
+    }
+
+    private async Task RestoreAsync(Branch branch, string? preserveAs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(branch);
         var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
@@ -137,7 +174,7 @@ public sealed class NeonBranchProvider : IBranchProvider
         var stopwatch = Stopwatch.StartNew();
         var restored = await _api.CallAsync(
             $"reset {facts.Describe()} to its parent's head",
-            ct => _api.Client.RestoreProjectBranchAsync(_projectId, facts.Id, new Api.BranchRestoreRequest { SourceBranchId = parentId }, ct),
+            ct => _api.Client.RestoreProjectBranchAsync(_projectId, facts.Id, new Api.BranchRestoreRequest { SourceBranchId = parentId, PreserveUnderName = preserveAs }, ct),
             cancellationToken,
             mutating: true).ConfigureAwait(false);
         await _wait.ForOperationsAsync(restored.Operations, facts.Describe(), cancellationToken).ConfigureAwait(false);

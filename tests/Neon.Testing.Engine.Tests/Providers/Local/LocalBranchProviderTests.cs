@@ -210,4 +210,42 @@ public sealed class LocalBranchProviderTests
             await Database.ExecuteAsync(TestPostgres.Server.AdminConnectionString, $"DROP ROLE \"{role}\"", TestContext.CancellationToken);
         }
     }
+
+    [TestMethod]
+    public async Task ExternalServer_SessionsBranchFromTemplate1_AndLeaveNoDatabaseOutsideOurPrefix()
+    {
+        var role = "neon_it_user_" + BranchNames.NewSessionId();
+        var password = Guid.NewGuid().ToString("N");
+        await Database.ExecuteAsync(TestPostgres.Server.AdminConnectionString, $"CREATE ROLE \"{role}\" LOGIN CREATEDB PASSWORD '{password}'", TestContext.CancellationToken);
+        var migrations = Directory.CreateTempSubdirectory("neon-external-").FullName;
+        File.WriteAllText(Path.Combine(migrations, "001.sql"), $"-- {Guid.NewGuid()}\nCREATE TABLE things (id int);");
+        var external = new NpgsqlConnectionStringBuilder(TestPostgres.Server.AdminConnectionString) { Username = role, Password = password, Database = "postgres" }.ConnectionString;
+        var options = Options(external) with { Database = "neon_it_never_" + BranchNames.NewSessionId(), Migrations = migrations };
+        try
+        {
+            for (var run = 1; run <= 2; run++)
+            {
+                await using var session = await Session.TestDatabaseSession.StartAsync(options, NullLogger.Instance, TestContext.CancellationToken);
+                Assert.AreEqual(run == 2, session.MigrationsReused, $"run {run}");
+                await using var lease = await session.AcquireIsolatedBranchAsync(TestContext.CancellationToken);
+                Assert.AreEqual(0L, await Database.ScalarAsync<long>(lease.ConnectionString, "SELECT count(*) FROM things", TestContext.CancellationToken));
+                NpgsqlConnection.ClearAllPools();
+            }
+
+            var owned = await Database.OwnedDatabasesAsync(role, TestContext.CancellationToken);
+            Assert.IsFalse(owned.Any(name => !name.StartsWith(BranchNames.Prefix, StringComparison.Ordinal)), "created outside our prefix: " + string.Join(", ", owned));
+            Assert.IsFalse(await Database.ExistsAsync(options.Database, TestContext.CancellationToken), "the root is not created on a user's server");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            foreach (var owned in await Database.OwnedDatabasesAsync(role, TestContext.CancellationToken))
+            {
+                await Database.ExecuteAsync(TestPostgres.Server.AdminConnectionString, $"DROP DATABASE \"{owned}\" WITH (FORCE)", TestContext.CancellationToken);
+            }
+
+            await Database.ExecuteAsync(TestPostgres.Server.AdminConnectionString, $"DROP ROLE \"{role}\"", TestContext.CancellationToken);
+            Directory.Delete(migrations, recursive: true);
+        }
+    }
 }
