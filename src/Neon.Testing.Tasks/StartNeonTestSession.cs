@@ -25,6 +25,12 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
     [Required]
     public string SessionKey { get; set; } = "";
 
+    /// <summary>
+    /// Set when a per-test hook owns the session inside the test host: no session is started here; the host
+    /// names its session in this file, and <see cref="StopNeonTestSession"/> deletes what the host left.
+    /// </summary>
+    public string HandOffFile { get; set; } = "";
+
     /// <summary>Names of the environment variables that received the connection string.</summary>
     [Output]
     public string[] EnvironmentVariables { get; private set; } = [];
@@ -56,6 +62,19 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
         }
 
         var key = TaskObjectKey(SessionKey);
+        if (!string.IsNullOrEmpty(HandOffFile))
+        {
+            if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is null)
+            {
+                var cleanupLogger = new TaskLogger();
+                cleanupLogger.AddSecret(options.ApiKey);
+                cleanupLogger.AddSecret(options.LocalConnectionString);
+                BuildEngine4.RegisterTaskObject(key, new HostSessionCleanup(options, HandOffFile, cleanupLogger), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            }
+
+            return true;
+        }
+
         if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is TestSessionHolder running)
         {
             EnvironmentVariables = [.. running.ApplyEnvironment()];

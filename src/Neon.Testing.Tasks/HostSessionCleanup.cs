@@ -1,0 +1,79 @@
+using Neon.Testing.Engine;
+using Neon.Testing.Engine.Session;
+
+namespace Neon.Testing.Tasks;
+
+/// <summary>
+/// A VSTest run whose session lives in the test host (a per-test hook owns it), kept by MSBuild between the
+/// start and stop targets. VSTest ends its test host about 100 ms after the run, often before the session has
+/// deleted its branches: the host writes its session's name prefix into <see cref="HandOffFile"/>, and this
+/// deletes whatever of that session is left once VSTest has returned (or at the end of the build when the
+/// tests failed and the stop target was skipped).
+/// </summary>
+internal sealed class HostSessionCleanup : IDisposable
+{
+    /// <summary>The variable the test host reads (Neon.Testing's <c>ProcessTestRun.HandOffVariable</c>).</summary>
+    public const string HandOffVariable = "NEON_TESTING_HANDOFF";
+
+    private readonly string? _previousVariable;
+    private int _done;
+
+    public HostSessionCleanup(NeonTestingOptions options, string handOffFile, TaskLogger logger)
+    {
+        Options = options;
+        HandOffFile = handOffFile;
+        Logger = logger;
+        if (File.Exists(handOffFile))
+        {
+            File.Delete(handOffFile);
+        }
+
+        // The variable names a file, never a secret: vstest.console and the test host inherit it.
+        _previousVariable = Environment.GetEnvironmentVariable(HandOffVariable);
+        Environment.SetEnvironmentVariable(HandOffVariable, handOffFile);
+    }
+
+    public NeonTestingOptions Options { get; }
+
+    public string HandOffFile { get; }
+
+    public TaskLogger Logger { get; }
+
+    /// <summary>Restores the environment and deletes what the host's sessions left; returns how many branches went. Runs once.</summary>
+    public async Task<int> CleanUpAsync()
+    {
+        if (Interlocked.Exchange(ref _done, 1) != 0)
+        {
+            return 0;
+        }
+
+        Environment.SetEnvironmentVariable(HandOffVariable, _previousVariable);
+        if (Options.KeepBranches || !File.Exists(HandOffFile))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var prefix in File.ReadAllLines(HandOffFile).Select(l => l.Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal))
+        {
+            deleted += await TestDatabaseSession.DeleteLeftBranchesAsync(Options, prefix, Logger).ConfigureAwait(false);
+        }
+
+        File.Delete(HandOffFile);
+        return deleted;
+    }
+
+    /// <summary>Called by MSBuild at the end of the build when the stop target did not run (failed tests, cancellation).</summary>
+    public void Dispose()
+    {
+        Logger.Attach(null);
+        try
+        {
+            CleanUpAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Nothing to log to any more: the branches expire by themselves and the next session's sweeper removes them.
+        }
+    }
+}
