@@ -16,21 +16,30 @@ internal sealed class HostSessionCleanup : IDisposable
     public const string HandOffVariable = "NEON_TESTING_HANDOFF";
 
     private readonly string? _previousVariable;
+    private readonly string? _previousEnabled;
     private int _done;
 
-    public HostSessionCleanup(NeonTestingOptions options, string handOffFile, TaskLogger logger)
+    public HostSessionCleanup(NeonTestingOptions options, string handOffFile, string summaryFile, TaskLogger logger)
     {
         Options = options;
         HandOffFile = handOffFile;
+        SummaryFile = summaryFile;
         Logger = logger;
-        if (File.Exists(handOffFile))
+        foreach (var stale in new[] { handOffFile, summaryFile }.Where(f => f.Length > 0 && File.Exists(f)))
         {
-            File.Delete(handOffFile);
+            File.Delete(stale);
         }
 
         // The variable names a file, never a secret: vstest.console and the test host inherit it.
         _previousVariable = Environment.GetEnvironmentVariable(HandOffVariable);
         Environment.SetEnvironmentVariable(HandOffVariable, handOffFile);
+
+        // NeonEnabled=false on the command line must reach a host that reads an older neon-testing.json (dotnet test --no-build).
+        _previousEnabled = Environment.GetEnvironmentVariable("NEON_ENABLED");
+        if (!options.Enabled)
+        {
+            Environment.SetEnvironmentVariable("NEON_ENABLED", "false");
+        }
     }
 
     public NeonTestingOptions Options { get; }
@@ -38,6 +47,12 @@ internal sealed class HostSessionCleanup : IDisposable
     public string HandOffFile { get; }
 
     public TaskLogger Logger { get; }
+
+    /// <summary>The readable summary the test host writes (VSTest does not show the host's console), or empty.</summary>
+    public string SummaryFile { get; }
+
+    /// <summary>The host's summary, when it wrote one during this run.</summary>
+    public string? ReadSummary() => SummaryFile.Length > 0 && File.Exists(SummaryFile) ? File.ReadAllText(SummaryFile).TrimEnd() : null;
 
     /// <summary>Restores the environment and deletes what the host's sessions left; returns how many branches went. Runs once.</summary>
     public async Task<int> CleanUpAsync()
@@ -48,6 +63,7 @@ internal sealed class HostSessionCleanup : IDisposable
         }
 
         Environment.SetEnvironmentVariable(HandOffVariable, _previousVariable);
+        Environment.SetEnvironmentVariable("NEON_ENABLED", _previousEnabled);
         if (Options.KeepBranches || !File.Exists(HandOffFile))
         {
             return 0;

@@ -31,6 +31,9 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
     /// </summary>
     public string HandOffFile { get; set; } = "";
 
+    /// <summary>With <see cref="HandOffFile"/>: the readable summary the test host writes, printed by <see cref="StopNeonTestSession"/>.</summary>
+    public string HostSummaryFile { get; set; } = "";
+
     /// <summary>Names of the environment variables that received the connection string.</summary>
     [Output]
     public string[] EnvironmentVariables { get; private set; } = [];
@@ -55,12 +58,6 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
             return false;
         }
 
-        if (!options.Enabled)
-        {
-            Log.LogMessage(MessageImportance.Normal, "Neon.Testing: NeonEnabled is false; no branches are created.");
-            return true;
-        }
-
         var key = TaskObjectKey(SessionKey);
         if (!string.IsNullOrEmpty(HandOffFile))
         {
@@ -69,9 +66,15 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
                 var cleanupLogger = new TaskLogger();
                 cleanupLogger.AddSecret(options.ApiKey);
                 cleanupLogger.AddSecret(options.LocalConnectionString);
-                BuildEngine4.RegisterTaskObject(key, new HostSessionCleanup(options, HandOffFile, cleanupLogger), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+                BuildEngine4.RegisterTaskObject(key, new HostSessionCleanup(options, HandOffFile, HostSummaryFile, cleanupLogger), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             }
 
+            return true;
+        }
+
+        if (!options.Enabled)
+        {
+            Log.LogMessage(MessageImportance.Normal, "Neon.Testing: NeonEnabled is false; no branches are created.");
             return true;
         }
 

@@ -60,6 +60,11 @@ public sealed class StopNeonTestSession : Microsoft.Build.Utilities.Task
         try
         {
             var deleted = cleanup.CleanUpAsync().GetAwaiter().GetResult();
+            if (cleanup.ReadSummary() is { } summary)
+            {
+                Log.LogMessage(MessageImportance.High, "{0}", summary);
+            }
+
             if (deleted > 0)
             {
                 Log.LogMessage(MessageImportance.High, "Neon.Testing: deleted {0} branches the test host left when VSTest ended it.", deleted);
