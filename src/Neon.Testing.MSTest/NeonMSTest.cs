@@ -1,5 +1,4 @@
 using System.Reflection;
-using Microsoft.VisualStudio.TestTools.UnitTesting;
 using Neon.Testing.Hosting;
 
 namespace Neon.Testing.MSTest;
@@ -15,12 +14,14 @@ public static class NeonMSTest
     // NeonDatabase then knows which of several parallel tests is asking.
     private static readonly AsyncLocal<TestScope?> Current = new();
 
-    /// <summary>Prepares the test's database. Call from a synchronous <c>[GlobalTestInitialize]</c> method.</summary>
-    /// <param name="context">The test's context.</param>
+    /// <summary>Prepares the test's database. Call from a synchronous <c>[GlobalTestInitialize]</c> method; fail the test with the returned message, if any.</summary>
+    /// <param name="testClassName">The test's <c>TestContext.FullyQualifiedTestClassName</c>.</param>
+    /// <param name="testName">The test's <c>TestContext.TestName</c> (its method).</param>
     /// <param name="testAssembly">The test assembly (its isolation attribute sets the default level).</param>
-    public static void BeforeTest(TestContext context, Assembly testAssembly)
+    /// <returns>Why the test has no database, or <see langword="null"/>.</returns>
+    /// <remarks>Takes strings, not MSTest's <c>TestContext</c>: that type moved between assemblies in MSTest 4, and the generated caller compiles against the project's own MSTest.</remarks>
+    public static string? BeforeTest(string? testClassName, string? testName, Assembly testAssembly)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(testAssembly);
         Current.Value = null;
         NeonTestRun? run;
@@ -30,45 +31,37 @@ public static class NeonMSTest
         }
         catch (InvalidOperationException e)
         {
-            Assert.Fail(e.Message);
-            return;
+            return e.Message;
         }
 
         if (run is null)
         {
-            return;
+            return null;
         }
 
-        var className = context.FullyQualifiedTestClassName ?? "";
+        var className = testClassName ?? "";
         var testClass = testAssembly.GetType(className);
-        var method = testClass?.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).FirstOrDefault(m => m.Name == context.TestName);
-        var displayName = $"{className}.{context.TestName}";
+        var method = testClass?.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).FirstOrDefault(m => m.Name == testName);
+        var displayName = $"{className}.{testName}";
         var identity = new TestIdentity($"{displayName}#{Guid.NewGuid():N}", displayName, className);
 
         // MSTest calls global hooks on its worker, outside any synchronization context: blocking is safe.
         var scope = run.BeginTestAsync(identity, run.LevelOf(method, testClass)).GetAwaiter().GetResult();
         Current.Value = scope;
-        if (scope.PreparationError is { } error)
-        {
-            Assert.Fail(error);
-        }
+        return scope.PreparationError;
     }
 
-    /// <summary>Restores the test's database and frees it. Call from a <c>[GlobalTestCleanup]</c> method.</summary>
-    /// <param name="context">The test's context.</param>
-    public static void AfterTest(TestContext context)
+    /// <summary>Restores the test's database and frees it. Call from a <c>[GlobalTestCleanup]</c> method; fail the test with the returned message, if any.</summary>
+    /// <returns>Why the test is failed after the fact (it used another running test's branch), or <see langword="null"/>.</returns>
+    public static string? AfterTest()
     {
-        ArgumentNullException.ThrowIfNull(context);
         if (Current.Value is not { } scope || NeonTestRun.Current is not { } run)
         {
-            return;
+            return null;
         }
 
         Current.Value = null;
         var outcome = run.EndTestAsync(scope).GetAwaiter().GetResult();
-        if (outcome.Failure is { } failure && scope.PreparationError is null)
-        {
-            Assert.Fail(failure);
-        }
+        return scope.PreparationError is null ? outcome.Failure : null;
     }
 }

@@ -14,6 +14,7 @@ public static class ProcessTestRun
     public const string HandOffVariable = "NEON_TESTING_HANDOFF";
 
     private static readonly object Gate = new();
+    private static readonly HashSet<string> ResolverHosts = new(StringComparer.Ordinal);
     private static NeonTestRun? _owned;
     private static string? _startError;
     private static bool _disabled;
@@ -27,6 +28,15 @@ public static class ProcessTestRun
     public static NeonTestRun? GetOrStart(string host, Assembly testAssembly, Func<string?> testKey)
     {
         ArgumentNullException.ThrowIfNull(testKey);
+        lock (ResolverHosts)
+        {
+            // Also when another host (the MTP extension) started the run: NeonDatabase needs this host's test identity.
+            if (ResolverHosts.Add(host))
+            {
+                NeonTestRun.RegisterTestKeyResolver(testKey);
+            }
+        }
+
         if (NeonTestRun.Current is { } running)
         {
             return running;
@@ -58,7 +68,6 @@ public static class ProcessTestRun
                     return null;
                 }
 
-                NeonTestRun.RegisterTestKeyResolver(testKey);
                 var (run, created) = NeonTestRun.StartOrJoinAsync(() => options, host, testAssembly).GetAwaiter().GetResult();
                 if (created)
                 {
