@@ -109,6 +109,7 @@ public static class ProcessTestRun
             // First, in case the host is ended before the branches are gone (VSTest gives its test host little time):
             // the SDK's tasks then delete what is left, and this file already says what the run did.
             RunSummary.WriteText(run, directory);
+            RunSummary.WriteJson(run, directory);
             run.DisposeAsync().AsTask().GetAwaiter().GetResult();
             Console.WriteLine(run.WriteSummary(directory));
         }
