@@ -62,6 +62,7 @@ public static class NeonMSTest
 
         Current.Value = null;
         var outcome = run.EndTestAsync(scope).GetAwaiter().GetResult();
+        ProcessTestRun.TestEnded();
         return scope.PreparationError is null ? outcome.Failure : null;
     }
 }

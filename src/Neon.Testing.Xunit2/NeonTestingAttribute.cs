@@ -50,6 +50,7 @@ public sealed class NeonTestingAttribute : BeforeAfterTestAttribute, IBracketsTe
 
         Current.Value = null;
         var outcome = run.EndTestAsync(scope).GetAwaiter().GetResult();
+        ProcessTestRun.TestEnded();
         if (outcome.Failure is { } failure && scope.PreparationError is null)
         {
             throw new InvalidOperationException(failure);

@@ -17,6 +17,7 @@ public static class ProcessTestRun
     private static readonly HashSet<string> ResolverHosts = new(StringComparer.Ordinal);
     private static NeonTestRun? _owned;
     private static string? _startError;
+    private static Timer? _summaryWriter;
     private static bool _disabled;
 
     /// <summary>
@@ -72,6 +73,7 @@ public static class ProcessTestRun
                 if (created)
                 {
                     _owned = run;
+                    _summaryWriter = new Timer(_ => WriteSummaryFiles(run), null, Timeout.Infinite, Timeout.Infinite);
                     HandOff(run);
                     AppDomain.CurrentDomain.ProcessExit += (_, _) => End();
                 }
@@ -85,6 +87,26 @@ public static class ProcessTestRun
                     : $"Neon.Testing could not start the session, so no test has a database: {e.Message}";
                 throw new InvalidOperationException(_startError, e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Call after each test: shortly after the last one the summary files say what the run did, in case the host
+    /// is ended without time to end the session (VSTest ends its test host about 100 ms after the run).
+    /// </summary>
+    public static void TestEnded() => _summaryWriter?.Change(50, Timeout.Infinite);
+
+    private static void WriteSummaryFiles(NeonTestRun run)
+    {
+        try
+        {
+            var directory = ResultsDirectory.FromCommandLine();
+            RunSummary.WriteText(run, directory);
+            RunSummary.WriteJson(run, directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The summary at the end of the process tries again.
         }
     }
 
@@ -103,6 +125,7 @@ public static class ProcessTestRun
             return;
         }
 
+        _summaryWriter?.Dispose();
         var directory = ResultsDirectory.FromCommandLine();
         try
         {
