@@ -30,7 +30,13 @@ public sealed class TemplateTests
         var (failed, passed, total) = TemplateProject.Totals(shared.Output);
         Assert.AreEqual(4, total, shared.Output);
         Assert.AreEqual(4, failed + passed, shared.Output);
-        Assert.AreEqual(failed, Count(shared.Output, "most likely through DATABASE_URL"), shared.Output);
+        // The test that held the branch may fail its own assertions (it sees the others' rows); each reader is failed once, said once.
+        var messages = Count(shared.Output, "most likely through DATABASE_URL");
+        Assert.IsTrue(messages >= 1 && messages <= failed, shared.Output);
+        for (var i = 1; i <= 4; i++)
+        {
+            Assert.IsLessThanOrEqualTo(1, Count(shared.Output, $"'E2E.ItemTests.Test{i}' ran at the same time"), shared.Output);
+        }
         Assert.AreNotEqual(134, shared.ExitCode, shared.Output);
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray(), "the run left branches behind");
     }
