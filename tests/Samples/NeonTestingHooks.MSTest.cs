@@ -2,29 +2,28 @@
 // projects directly, so they include this copy.
 [assembly: global::Neon.Testing.MSTest.NeonTestingAttribute]
 
-namespace NeonTesting.Generated
-{
-    [global::Microsoft.VisualStudio.TestTools.UnitTesting.TestClass]
-    public sealed class NeonTestingHooks
-    {
-        [global::Microsoft.VisualStudio.TestTools.UnitTesting.GlobalTestInitialize]
-        public static void BeforeEachTest(global::Microsoft.VisualStudio.TestTools.UnitTesting.TestContext context)
-        {
-            var failure = global::Neon.Testing.MSTest.NeonMSTest.BeforeTest(context.FullyQualifiedTestClassName, context.TestName, typeof(NeonTestingHooks).Assembly);
-            if (failure is not null)
-            {
-                global::Microsoft.VisualStudio.TestTools.UnitTesting.Assert.Fail(failure);
-            }
-        }
+namespace NeonTesting.Generated;
 
-        [global::Microsoft.VisualStudio.TestTools.UnitTesting.GlobalTestCleanup]
-        public static void AfterEachTest(global::Microsoft.VisualStudio.TestTools.UnitTesting.TestContext context)
+[global::Microsoft.VisualStudio.TestTools.UnitTesting.TestClass]
+public sealed class NeonTestingHooks
+{
+    [global::Microsoft.VisualStudio.TestTools.UnitTesting.GlobalTestInitialize]
+    public static void BeforeEachTest(global::Microsoft.VisualStudio.TestTools.UnitTesting.TestContext context)
+    {
+        var failure = global::Neon.Testing.MSTest.NeonMSTest.BeforeTest(context.FullyQualifiedTestClassName, context.TestName, typeof(NeonTestingHooks).Assembly);
+        if (failure is not null)
         {
-            var failure = global::Neon.Testing.MSTest.NeonMSTest.AfterTest();
-            if (failure is not null)
-            {
-                global::Microsoft.VisualStudio.TestTools.UnitTesting.Assert.Fail(failure);
-            }
+            global::Microsoft.VisualStudio.TestTools.UnitTesting.Assert.Fail(failure);
+        }
+    }
+
+    [global::Microsoft.VisualStudio.TestTools.UnitTesting.GlobalTestCleanup]
+    public static void AfterEachTest(global::Microsoft.VisualStudio.TestTools.UnitTesting.TestContext context)
+    {
+        var failure = global::Neon.Testing.MSTest.NeonMSTest.AfterTest();
+        if (failure is not null)
+        {
+            global::Microsoft.VisualStudio.TestTools.UnitTesting.Assert.Fail(failure);
         }
     }
 }
