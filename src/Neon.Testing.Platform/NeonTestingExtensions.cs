@@ -7,17 +7,18 @@ namespace Neon.Testing.Platform;
 public static class NeonTestingExtensions
 {
     /// <summary>
-    /// Adds the <c>--neon-*</c> options, the session lifecycle (branches created before the first test,
-    /// deleted after the last) and per-test isolation for frameworks that report a test before running it.
+    /// Adds the <c>--neon-*</c> options and the session lifecycle (branches created before the first test,
+    /// deleted after the last, and the summary). Each test is bracketed in-process by its framework's hook
+    /// (<c>Neon.Testing.MSTest</c>, <c>Neon.Testing.NUnit</c>), which the SDK wires with zero test code.
     /// </summary>
     public static void AddNeonTesting(this ITestApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.CommandLine.AddProvider(() => new NeonTestingCommandLineOptionsProvider());
 
-        // One instance is both the session handler and the blocking consumer: they share the test run.
-        var handler = new CompositeExtensionFactory<NeonTestingSessionHandler>(serviceProvider => new NeonTestingSessionHandler(serviceProvider));
-        builder.TestHost.AddTestSessionLifetimeHandler(handler);
-        builder.TestHost.AddDataConsumer(handler);
+        // AddTestSessionLifetimeHandle: the name every 2.x has (2.3 added the spelling with an r and kept this one).
+#pragma warning disable CS0618
+        builder.TestHost.AddTestSessionLifetimeHandle(serviceProvider => new NeonTestingSessionHandler(serviceProvider));
+#pragma warning restore CS0618
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Testing.Platform.Configurations;
@@ -15,20 +14,19 @@ namespace Neon.Testing.Platform;
 
 /// <summary>
 /// Owns the session inside the test application: starts it before the first test (and sets the
-/// environment variables), brackets every test the framework reports before running it (MSTest) —
-/// inline, because this is a blocking consumer — and deletes the branches after the last test, pass or fail.
+/// environment variables) and deletes the branches after the last test, pass or fail, then prints the summary.
+/// Tests are bracketed in-process by the framework's own per-test hook (MSTest's global test initialize and
+/// cleanup, NUnit's action attribute): no test-node consumer, so nothing is reported twice, and the extension
+/// needs only the platform API of its first 2.x releases (the version MSTest 4.0 brings).
 /// </summary>
-internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, IBlockingDataConsumer, IDataProducer, IOutputDeviceDataProducer
+internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, IDataProducer, IOutputDeviceDataProducer
 {
     /// <summary>Exit code when the session cannot start: the platform's "at least one test failed", so CI fails as it should.</summary>
     private const int ExitCodeSessionFailed = 2;
 
     private readonly IServiceProvider _services;
-    private readonly ConcurrentDictionary<string, TestScope> _scopes = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<(TestNode Node, string Message)> _failures = new();
     private NeonTestRun? _run;
     private bool _ownsRun;
-    private bool _adapterBracketsTests;
 
     public NeonTestingSessionHandler(IServiceProvider services)
     {
@@ -43,9 +41,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
     public string Description => NeonTestingExtensionInfo.Description;
 
-    public Type[] DataTypesConsumed => [typeof(TestNodeUpdateMessage)];
-
-    public Type[] DataTypesProduced => [typeof(TestNodeUpdateMessage), typeof(SessionFileArtifact)];
+    public Type[] DataTypesProduced => [typeof(SessionFileArtifact)];
 
     public Task<bool> IsEnabledAsync() => Task.FromResult(true);
 
@@ -76,12 +72,11 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
 
         var testAssembly = Assembly.GetEntryAssembly();
-
-        // NUnit's bridge reports a test as in progress without waiting for us: its adapter attribute brackets tests instead.
-        _adapterBracketsTests = testAssembly?.GetCustomAttributes().OfType<IBracketsTests>().Any() == true;
-        if (!_adapterBracketsTests)
+        if (testAssembly?.GetCustomAttributes().OfType<IBracketsTests>().Any() != true)
         {
-            NeonTestRun.RegisterTestKeyResolver(MSTestCurrentTest.Key);
+            await DisplayAsync(
+                "Neon.Testing: no per-test hook is wired in this test application (the SDK generates one for MSTest and NUnit), so every test shares the default database.",
+                testSessionContext.CancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -99,123 +94,31 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
             testSessionContext.CancellationToken).ConfigureAwait(false);
     }
 
-    public async Task ConsumeAsync(IDataProducer dataProducer, IData value, CancellationToken cancellationToken)
-    {
-        if (_adapterBracketsTests || value is not TestNodeUpdateMessage update || ReferenceEquals(dataProducer, this))
-        {
-            return;
-        }
-
-        if (_run is not { } run)
-        {
-            return;
-        }
-
-        var node = update.TestNode;
-        var state = node.Properties.SingleOrDefault<TestNodeStateProperty>();
-        switch (state)
-        {
-            case null or DiscoveredTestNodeStateProperty:
-                return;
-            case InProgressTestNodeStateProperty:
-                if (_scopes.ContainsKey(node.Uid.Value))
-                {
-                    return;
-                }
-
-                try
-                {
-                    // Never let an exception out of here: the platform treats it as a crash of the whole run.
-                    var (identity, level) = TestNodeDescription.Describe(node, run.DefaultLevel);
-                    _scopes[node.Uid.Value] = await run.BeginTestAsync(identity, level, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    _failures.Enqueue((node, $"Neon.Testing could not prepare the database for this test: {e.Message}"));
-                }
-
-                return;
-            default:
-                // A final state (passed, failed, skipped, ...). Frameworks that report only after running
-                // a test (NUnit's bridge) never reach here with a scope: their adapter brackets the test.
-                if (_scopes.TryRemove(node.Uid.Value, out var scope))
-                {
-                    try
-                    {
-                        var failed = state is FailedTestNodeStateProperty or ErrorTestNodeStateProperty or TimeoutTestNodeStateProperty;
-                        var outcome = await run.EndTestAsync(scope, failed, cancellationToken).ConfigureAwait(false);
-                        if (outcome.Failure is { } failure)
-                        {
-                            _failures.Enqueue((node, failure));
-                        }
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        _failures.Enqueue((node, $"Neon.Testing could not restore the database after this test: {e.Message}. Later tests may see its changes."));
-                    }
-                }
-
-                return;
-        }
-    }
-
     public async Task OnTestSessionFinishingAsync(ITestSessionContext testSessionContext)
     {
         ArgumentNullException.ThrowIfNull(testSessionContext);
-        if (_run is not { } run)
+        if (_run is not { } run || !_ownsRun)
         {
-            await PublishFailuresAsync(testSessionContext).ConfigureAwait(false);
             return;
         }
 
         var cancellationToken = testSessionContext.CancellationToken;
-        Exception? cleanupError = null;
         try
         {
-            foreach (var uid in _scopes.Keys.ToList())
-            {
-                if (_scopes.TryRemove(uid, out var scope))
-                {
-                    await run.EndTestAsync(scope, CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-
-            await PublishFailuresAsync(testSessionContext).ConfigureAwait(false);
+            // Deleting the branches must happen whatever the tests did.
+            await run.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            cleanupError = e;
-        }
-        finally
-        {
-            if (_ownsRun)
-            {
-                // Deleting the branches must happen whatever went wrong above.
-                try
-                {
-                    await run.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    cleanupError ??= e;
-                }
-            }
+            await _services.GetOutputDevice().DisplayAsync(this, new ErrorMessageOutputDeviceData($"Neon.Testing: cleaning up the session failed: {e.Message}. Expired branches are removed by the sweeper at the next session start."), cancellationToken).ConfigureAwait(false);
         }
 
-        if (cleanupError is not null)
-        {
-            await _services.GetOutputDevice().DisplayAsync(this, new ErrorMessageOutputDeviceData($"Neon.Testing: cleaning up the session failed: {cleanupError.Message}. Expired branches are removed by the sweeper at the next session start."), cancellationToken).ConfigureAwait(false);
-        }
+        var results = _services.GetConfiguration().GetTestResultDirectory();
+        await DisplayAsync(run.WriteSummary(results), cancellationToken).ConfigureAwait(false);
 
-        if (_ownsRun)
-        {
-            var results = _services.GetConfiguration().GetTestResultDirectory();
-            await DisplayAsync(run.WriteSummary(results), cancellationToken).ConfigureAwait(false);
-
-            // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
-            var file = new FileInfo(Path.Combine(results, RunSummary.TextFileName));
-            await _services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Neon.Testing summary", "What the Neon.Testing session did: branches, migrations, resets")).ConfigureAwait(false);
-        }
+        // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
+        var file = new FileInfo(Path.Combine(results, RunSummary.TextFileName));
+        await _services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Neon.Testing summary", "What the Neon.Testing session did: branches, migrations, resets")).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -231,20 +134,6 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         Console.Error.WriteLine(message);
         Console.Error.Flush();
         Environment.Exit(ExitCodeSessionFailed);
-    }
-
-    /// <summary>Reports the tests this extension failed (their own code may have passed) as failed.</summary>
-    private async Task PublishFailuresAsync(ITestSessionContext testSessionContext)
-    {
-        var bus = _services.GetMessageBus();
-        while (_failures.TryDequeue(out var failure))
-        {
-            var properties = new List<IProperty> { new FailedTestNodeStateProperty(failure.Message) };
-            properties.AddRange(failure.Node.Properties.OfType<TestMethodIdentifierProperty>());
-            await bus.PublishAsync(this, new TestNodeUpdateMessage(
-                testSessionContext.SessionUid,
-                new TestNode { Uid = failure.Node.Uid, DisplayName = failure.Node.DisplayName, Properties = new PropertyBag(properties) })).ConfigureAwait(false);
-        }
     }
 
     private Task DisplayAsync(string text, CancellationToken cancellationToken) =>

@@ -25,6 +25,15 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
     [Required]
     public string SessionKey { get; set; } = "";
 
+    /// <summary>
+    /// Set when a per-test hook owns the session inside the test host: no session is started here; the host
+    /// names its session in this file, and <see cref="StopNeonTestSession"/> deletes what the host left.
+    /// </summary>
+    public string HandOffFile { get; set; } = "";
+
+    /// <summary>With <see cref="HandOffFile"/>: the readable summary the test host writes, printed by <see cref="StopNeonTestSession"/>.</summary>
+    public string HostSummaryFile { get; set; } = "";
+
     /// <summary>Names of the environment variables that received the connection string.</summary>
     [Output]
     public string[] EnvironmentVariables { get; private set; } = [];
@@ -49,13 +58,26 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
             return false;
         }
 
+        var key = TaskObjectKey(SessionKey);
+        if (!string.IsNullOrEmpty(HandOffFile))
+        {
+            if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is null)
+            {
+                var cleanupLogger = new TaskLogger();
+                cleanupLogger.AddSecret(options.ApiKey);
+                cleanupLogger.AddSecret(options.LocalConnectionString);
+                BuildEngine4.RegisterTaskObject(key, new HostSessionCleanup(options, HandOffFile, HostSummaryFile, cleanupLogger), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            }
+
+            return true;
+        }
+
         if (!options.Enabled)
         {
             Log.LogMessage(MessageImportance.Normal, "Neon.Testing: NeonEnabled is false; no branches are created.");
             return true;
         }
 
-        var key = TaskObjectKey(SessionKey);
         if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is TestSessionHolder running)
         {
             EnvironmentVariables = [.. running.ApplyEnvironment()];

@@ -19,7 +19,13 @@ public sealed class StopNeonTestSession : Microsoft.Build.Utilities.Task
     /// <inheritdoc />
     public override bool Execute()
     {
-        if (BuildEngine4.UnregisterTaskObject(StartNeonTestSession.TaskObjectKey(SessionKey), RegisteredTaskObjectLifetime.Build) is not TestSessionHolder holder)
+        var registered = BuildEngine4.UnregisterTaskObject(StartNeonTestSession.TaskObjectKey(SessionKey), RegisteredTaskObjectLifetime.Build);
+        if (registered is HostSessionCleanup cleanup)
+        {
+            return CleanUpAfterHost(cleanup);
+        }
+
+        if (registered is not TestSessionHolder holder)
         {
             return true;
         }
@@ -43,6 +49,35 @@ public sealed class StopNeonTestSession : Microsoft.Build.Utilities.Task
         finally
         {
             holder.Logger.Attach(null);
+        }
+
+        return true;
+    }
+
+    private bool CleanUpAfterHost(HostSessionCleanup cleanup)
+    {
+        cleanup.Logger.Attach(Log);
+        try
+        {
+            var deleted = cleanup.CleanUpAsync().GetAwaiter().GetResult();
+            if (cleanup.ReadSummary() is { } summary)
+            {
+                Log.LogMessage(MessageImportance.High, "{0}", summary);
+            }
+
+            if (deleted > 0)
+            {
+                Log.LogMessage(MessageImportance.High, "Neon.Testing: deleted {0} branches the test host left when VSTest ended it.", deleted);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Log.LogWarning(null, NeonDiagnostics.SessionStopFailed, null, ProjectFile, 0, 0, 0, 0,
+                "Neon.Testing: the branches the test host left could not be deleted: {0} They expire by themselves and the next session's sweeper removes them.", cleanup.Logger.Redact(e.Message));
+        }
+        finally
+        {
+            cleanup.Logger.Attach(null);
         }
 
         return true;

@@ -29,8 +29,10 @@ public sealed class NeonTestingAttribute : BeforeAfterTestAttribute, IAssemblyFi
             return;
         }
 
-        var level = run.LevelOf(methodUnderTest, test.TestMethod.TestClass.Class);
-        var identity = new TestIdentity(test.UniqueID, test.TestDisplayName, test.TestMethod.TestClass.TestClassName);
+        // The class from the method itself: IXunitTestClass.Class changed type in xunit.v3 4 (MissingMethodException).
+        var testClass = methodUnderTest.ReflectedType ?? methodUnderTest.DeclaringType;
+        var level = run.LevelOf(methodUnderTest, testClass);
+        var identity = new TestIdentity(test.UniqueID, test.TestDisplayName, testClass?.FullName ?? test.TestDisplayName);
 
         // xUnit calls Before/After synchronously on its worker, outside any synchronization context.
         var scope = run.BeginTestAsync(identity, level).GetAwaiter().GetResult();

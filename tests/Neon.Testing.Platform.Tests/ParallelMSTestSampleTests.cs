@@ -25,5 +25,14 @@ public sealed class ParallelMSTestSampleTests
         Assert.IsGreaterThan(0, run.RequiredSummary.GetProperty("sharingViolations").GetInt32(), run.Output);
         StringAssert.Contains(run.Output, "read it from Neon.Testing.NeonDatabase.ConnectionString");
         StringAssert.Contains(run.Output, "[DoNotParallelize]");
+
+        // Failed once, counted once, said once: each of the 4 tests has one result, and each sharing failure one message.
+        Assert.AreEqual(4, run.Outcomes.Count, run.Output);
+        StringAssert.Matches(run.Output, new System.Text.RegularExpressions.Regex(@"total:\s+4\b"), run.Output);
+        var violations = run.RequiredSummary.GetProperty("sharingViolations").GetInt32();
+        Assert.AreEqual(violations, Occurrences(run.Output, "read it from Neon.Testing.NeonDatabase.ConnectionString"), run.Output);
+        Assert.IsLessThanOrEqualTo(run.Outcomes.Count(o => o.Value == "failed"), violations, run.Output);
     }
+
+    private static int Occurrences(string text, string value) => (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 }

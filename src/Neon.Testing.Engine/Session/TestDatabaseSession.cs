@@ -94,6 +94,50 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     public static Task<TestDatabaseSession> StartAsync(NeonTestingOptions options, MigrationSource? migrationSource, ILogger? logger, CancellationToken cancellationToken) =>
         StartAsync(options, migrationSource, logger, BranchProviderFactory.CreateAsync, cancellationToken);
 
+    /// <summary>
+    /// Deletes the branches a session of another process left when that process was ended before it could
+    /// (VSTest kills its test host shortly after the run): every branch of ours whose name starts with
+    /// <paramref name="sessionPrefix"/> (<c>neon-testing/&lt;git branch&gt;-&lt;session&gt;-</c>), children first.
+    /// Returns how many went. Only call it once that process has exited.
+    /// </summary>
+    public static async Task<int> DeleteLeftBranchesAsync(NeonTestingOptions options, string sessionPrefix, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!BranchNames.IsOurs(sessionPrefix) || !sessionPrefix.EndsWith('-') || sessionPrefix.Length <= BranchNames.Prefix.Length + 2)
+        {
+            throw new ArgumentException($"'{sessionPrefix}' is not the name prefix of one session.", nameof(sessionPrefix));
+        }
+
+        logger ??= NullLogger.Instance;
+        var provider = await BranchProviderFactory.CreateAsync(options, logger, cancellationToken).ConfigureAwait(false);
+        await using (provider.ConfigureAwait(false))
+        {
+            var left = (await provider.ListOurBranchesAsync(cancellationToken).ConfigureAwait(false))
+                .Where(b => b.Name.StartsWith(sessionPrefix, StringComparison.Ordinal))
+                .ToList();
+            var deleted = 0;
+            while (left.Count > 0)
+            {
+                // Children before parents: Neon refuses to delete a branch that has children.
+                var leaves = left.Where(b => !left.Any(other => other.ParentId == b.Id)).ToList();
+                if (leaves.Count == 0)
+                {
+                    leaves = left;
+                }
+
+                foreach (var branch in leaves)
+                {
+                    await provider.DeleteBranchAsync(branch, cancellationToken).ConfigureAwait(false);
+                    logger.LogInformation("Deleted branch {Branch}, left by a test process that was ended.", branch.Name);
+                    left.Remove(branch);
+                    deleted++;
+                }
+            }
+
+            return deleted;
+        }
+    }
+
     /// <summary>Starts a session on a provider made by <paramref name="createProvider"/> (tests shorten the Neon provider's timings).</summary>
     internal static Task<TestDatabaseSession> StartAsync(
         NeonTestingOptions options,

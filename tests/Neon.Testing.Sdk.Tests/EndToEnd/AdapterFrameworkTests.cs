@@ -24,7 +24,7 @@ public sealed class AdapterFrameworkTests
         var passing = await project.DotNetAsync(["test"]);
         Assert.AreEqual(0, passing.ExitCode, passing.ToString());
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray(), "a passing run left branches behind");
-        var attributes = await File.ReadAllTextAsync(Path.Combine(project.Directory, "obj", "Debug", "net10.0", $"{name}.AssemblyInfo.cs"));
+        var attributes = await File.ReadAllTextAsync(Path.Combine(project.Directory, "obj", "Debug", "net10.0", "NeonTesting.g.cs"));
         StringAssert.Contains(attributes, "NeonTesting");
         Assert.IsFalse(passing.Output.Contains("ended in", StringComparison.Ordinal), "the MSBuild tasks ran a session beside the adapter's");
 

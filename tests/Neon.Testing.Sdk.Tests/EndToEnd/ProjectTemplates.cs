@@ -24,7 +24,11 @@ internal static class ProjectTemplates
         {
             public static async Task<string?> RunAsync(string test)
             {
-                var connectionString = Environment.GetEnvironmentVariable("DATABASE_URL");
+                // E2E_USE_API=1: the test's own database from the API (what parallel tests use), read by reflection
+                // so that projects without Neon.Testing compile too.
+                var connectionString = Environment.GetEnvironmentVariable("E2E_USE_API") == "1"
+                    ? (string?)Type.GetType("Neon.Testing.NeonDatabase, Neon.Testing", throwOnError: true)!.GetProperty("ConnectionString")!.GetValue(null)
+                    : Environment.GetEnvironmentVariable("DATABASE_URL");
                 if (Environment.GetEnvironmentVariable("E2E_EXPECT_DISABLED") == "1")
                 {
                     return string.IsNullOrEmpty(connectionString) ? null : "DATABASE_URL is set although Neon is disabled";
@@ -36,7 +40,7 @@ internal static class ProjectTemplates
                 }
 
                 var expectedName = Environment.GetEnvironmentVariable("E2E_CONNECTION_STRING_NAME");
-                if (!string.IsNullOrEmpty(expectedName) && Environment.GetEnvironmentVariable("ConnectionStrings__" + expectedName) != connectionString)
+                if (!string.IsNullOrEmpty(expectedName) && Environment.GetEnvironmentVariable("ConnectionStrings__" + expectedName) != Environment.GetEnvironmentVariable("DATABASE_URL"))
                 {
                     return "ConnectionStrings__" + expectedName + " does not match DATABASE_URL";
                 }

@@ -44,7 +44,7 @@ public sealed class SdkReferenceFormsTests
         var run = await project.DotNetAsync(["test"], new Dictionary<string, string?> { ["E2E_CONNECTION_STRING_NAME"] = "Main" });
 
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        StringAssert.Contains(run.Output, $"point at {project.BranchPrefix}");
+        StringAssert.Contains(run.Output, "Neon.Testing: Local provider; branches created 2");
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray());
     }
 
