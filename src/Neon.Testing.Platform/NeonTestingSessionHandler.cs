@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using Microsoft.Testing.Platform.Configurations;
 using Microsoft.Testing.Platform.Extensions;
 using Microsoft.Testing.Platform.Extensions.Messages;
@@ -27,6 +28,8 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     private readonly IServiceProvider _services;
     private NeonTestRun? _run;
     private bool _ownsRun;
+    private int _ended;
+    private PosixSignalRegistration? _terminate;
 
     public NeonTestingSessionHandler(IServiceProvider services)
     {
@@ -89,6 +92,19 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
             return;
         }
 
+        if (_ownsRun)
+        {
+            // Ctrl-C (the platform cancels the run and exits without finishing the session) and SIGTERM (docker stop,
+            // CI timeouts: the runtime raises ProcessExit) must still delete the branches.
+            var results = _services.GetConfiguration().GetTestResultDirectory();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => EndAtExit(results);
+            if (!OperatingSystem.IsWindows())
+            {
+                // The platform ends the process on SIGTERM before ProcessExit handlers get their turn: clean up first.
+                _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => EndAtExit(results));
+            }
+        }
+
         await DisplayAsync(
             string.Create(CultureInfo.InvariantCulture, $"Neon.Testing: {_run.Session.ProviderName} session ready in {_run.Startup.TotalMilliseconds:0} ms; {options.EnvVar} points at the {_run.DefaultLevel} database."),
             testSessionContext.CancellationToken).ConfigureAwait(false);
@@ -97,7 +113,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     public async Task OnTestSessionFinishingAsync(ITestSessionContext testSessionContext)
     {
         ArgumentNullException.ThrowIfNull(testSessionContext);
-        if (_run is not { } run || !_ownsRun)
+        if (_run is not { } run || !_ownsRun || Interlocked.Exchange(ref _ended, 1) != 0)
         {
             return;
         }
@@ -119,6 +135,25 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
         var file = new FileInfo(Path.Combine(results, RunSummary.TextFileName));
         await _services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Neon.Testing summary", "What the Neon.Testing session did: branches, migrations, resets")).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the run when the process ends before the session finished (cancelled, terminated): branches deleted, summary written.</summary>
+    private void EndAtExit(string results)
+    {
+        if (_run is not { } run || Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            run.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Console.Error.WriteLine($"Neon.Testing: the run was cancelled; its session ended at exit.{Environment.NewLine}{run.WriteSummary(results)}");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"Neon.Testing: the run was cancelled and ending its session failed: {e.Message}. Its branches expire by themselves and the next session's sweeper removes them.");
+        }
     }
 
     /// <summary>
