@@ -44,11 +44,17 @@ internal sealed class PackedSdk
         ["GITHUB_REF_NAME"] = null,
         ["CI_COMMIT_REF_NAME"] = null,
         ["BUILD_SOURCEBRANCHNAME"] = null,
+        ["GITHUB_REF"] = null,
+        ["CI_MERGE_REQUEST_IID"] = null,
+        ["SYSTEM_PULLREQUEST_PULLREQUESTNUMBER"] = null,
+        ["GITHUB_STEP_SUMMARY"] = null,
         // Always the local provider, with the project's own settings.
         ["NEON_API_KEY"] = null,
         ["NEON_PROJECT_ID"] = null,
         ["NEON_PROVIDER"] = null,
         ["NEON_KEEP_BRANCHES"] = null,
+        // Failed tests' branches outlive the run by design (Platform.Tests cover that); here every run must leave nothing.
+        ["NEON_KEEP_FAILED_BRANCHES"] = "0",
         ["NEON_ENABLED"] = null,
         ["DATABASE_URL"] = null,
     };
