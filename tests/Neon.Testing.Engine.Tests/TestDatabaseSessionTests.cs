@@ -496,4 +496,38 @@ public sealed class TestDatabaseSessionTests
 
         Assert.IsEmpty(session.Statistics.Warnings);
     }
+
+    [TestMethod]
+    public async Task FailedTest_IsKeptOnABranchOfItsOwn_AndALeftoverSweepOfItsSessionSparesIt()
+    {
+        string prefix;
+        string? template;
+        KeptBranch kept;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(s => s[NeonSettings.KeepBranches] = "true"), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            template = session.TemplateName;
+            prefix = session.MigrationBranch.Name[..^"migration".Length];
+            var database = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Kept", TestContext.CancellationToken);
+            await using (var connection = new Npgsql.NpgsqlConnection(database.ConnectionString))
+            {
+                await connection.OpenAsync(TestContext.CancellationToken);
+                await using var create = new Npgsql.NpgsqlCommand("CREATE TABLE IF NOT EXISTS kept_probe (id int); INSERT INTO kept_probe VALUES (42)", connection);
+                await create.ExecuteNonQueryAsync(TestContext.CancellationToken);
+            }
+
+            await session.EndTestAsync(database, "Tests.Kept.Fails", TestContext.CancellationToken);
+            kept = session.Statistics.BranchesKept.Single();
+            StringAssert.StartsWith(kept.Name, prefix + "failed-1-fails");
+        }
+
+        // What a VSTest run's tasks do after the host was ended: delete the session's leftovers, but not the kept branch.
+        var deleted = await TestDatabaseSession.DeleteLeftBranchesAsync(Options(), prefix, NullLogger.Instance, TestContext.CancellationToken);
+        Assert.IsGreaterThan(0, deleted);
+        Assert.IsTrue(await Database.ExistsAsync(kept.Name, TestContext.CancellationToken), "the kept branch was swept with the leftovers");
+        await using var provider = await LocalBranchProvider.CreateAsync(Options(), NullLogger.Instance, TestContext.CancellationToken);
+        var ours = (await provider.ListOurBranchesAsync(TestContext.CancellationToken)).Where(b => b.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        CollectionAssert.AreEqual(new[] { kept.Name }, ours.Select(b => b.Name).ToArray());
+        await provider.DeleteBranchAsync(ours.Single(), TestContext.CancellationToken);
+        await DeleteTemplateAsync(template);
+    }
 }

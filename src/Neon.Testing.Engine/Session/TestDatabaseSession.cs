@@ -29,6 +29,9 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private string? _sharedConnectionString;
     private string? _readOnlyConnectionString;
     private int _disposed;
+    /// <summary>Role of a failed test's kept branch, before its number: <c>failed-1-&lt;method&gt;</c>.</summary>
+    private const string KeptRolePrefix = "failed-";
+
     private int _keptBranches;
     private readonly HashSet<string> _keptParents = new(StringComparer.Ordinal);
 
@@ -112,8 +115,9 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         var provider = await BranchProviderFactory.CreateAsync(options, logger, cancellationToken).ConfigureAwait(false);
         await using (provider.ConfigureAwait(false))
         {
+            // A failed test's kept branch stays: it is left on purpose, to look at, and expires by itself.
             var left = (await provider.ListOurBranchesAsync(cancellationToken).ConfigureAwait(false))
-                .Where(b => b.Name.StartsWith(sessionPrefix, StringComparison.Ordinal))
+                .Where(b => b.Name.StartsWith(sessionPrefix, StringComparison.Ordinal) && !b.Name.AsSpan(sessionPrefix.Length).StartsWith(KeptRolePrefix, StringComparison.Ordinal))
                 .ToList();
             var deleted = 0;
             while (left.Count > 0)
@@ -420,7 +424,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     {
         // The last part of the display name is the method (and its arguments): the rest is in the summary.
         var method = failedTest.Split('(')[0].Split('.')[^1];
-        var name = BranchNames.ForSession(_gitBranch, SessionId, $"failed-{number}-{BranchNames.Sanitize(method)}");
+        var name = BranchNames.ForSession(_gitBranch, SessionId, $"{KeptRolePrefix}{number}-{BranchNames.Sanitize(method)}");
         Branch? kept = null;
         var reset = await _pool.ResetWithAsync(
             lease,
