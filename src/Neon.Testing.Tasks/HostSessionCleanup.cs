@@ -16,10 +16,10 @@ internal sealed class HostSessionCleanup : IDisposable
     public const string HandOffVariable = "NEON_TESTING_HANDOFF";
 
     private readonly string? _previousVariable;
-    private readonly string? _previousEnabled;
+    private readonly List<string> _setVariables = [];
     private int _done;
 
-    public HostSessionCleanup(NeonTestingOptions options, string handOffFile, string summaryFile, TaskLogger logger)
+    public HostSessionCleanup(NeonTestingOptions options, IReadOnlyDictionary<string, string?> properties, string handOffFile, string summaryFile, TaskLogger logger)
     {
         Options = options;
         HandOffFile = handOffFile;
@@ -34,11 +34,18 @@ internal sealed class HostSessionCleanup : IDisposable
         _previousVariable = Environment.GetEnvironmentVariable(HandOffVariable);
         Environment.SetEnvironmentVariable(HandOffVariable, handOffFile);
 
-        // NeonEnabled=false on the command line must reach a host that reads an older neon-testing.json (dotnet test --no-build).
-        _previousEnabled = Environment.GetEnvironmentVariable("NEON_ENABLED");
-        if (!options.Enabled)
+        // Properties given at test time (dotnet test -p:NeonKeepBranches=true, -p:NeonEnabled=false, --no-build) must reach
+        // a host that reads the neon-testing.json of an earlier build: each one travels in its variable, unless the
+        // variable is set already (a variable wins over a property). Secrets never: they are read from variables only.
+        foreach (var setting in Engine.Configuration.NeonSettingCatalog.All)
         {
-            Environment.SetEnvironmentVariable("NEON_ENABLED", "false");
+            if (setting.EnvironmentVariable is { } variable && !setting.IsSecret
+                && properties.TryGetValue(setting.Property, out var value) && !string.IsNullOrEmpty(value)
+                && Environment.GetEnvironmentVariable(variable) is null)
+            {
+                Environment.SetEnvironmentVariable(variable, value);
+                _setVariables.Add(variable);
+            }
         }
     }
 
@@ -63,7 +70,11 @@ internal sealed class HostSessionCleanup : IDisposable
         }
 
         Environment.SetEnvironmentVariable(HandOffVariable, _previousVariable);
-        Environment.SetEnvironmentVariable("NEON_ENABLED", _previousEnabled);
+        foreach (var variable in _setVariables)
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+
         if (Options.KeepBranches || !File.Exists(HandOffFile))
         {
             return 0;

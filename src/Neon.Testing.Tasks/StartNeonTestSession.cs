@@ -48,9 +48,11 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
     public override bool Execute()
     {
         NeonTestingOptions options;
+        Dictionary<string, string?> properties;
         try
         {
-            options = NeonSettingItems.Parse(NeonSettingItems.Read(Settings), ProjectDirectory);
+            properties = NeonSettingItems.Read(Settings);
+            options = NeonSettingItems.Parse(properties, ProjectDirectory);
         }
         catch (NeonConfigurationException e)
         {
@@ -66,7 +68,7 @@ public sealed class StartNeonTestSession : Microsoft.Build.Utilities.Task, ICanc
                 var cleanupLogger = new TaskLogger();
                 cleanupLogger.AddSecret(options.ApiKey);
                 cleanupLogger.AddSecret(options.LocalConnectionString);
-                BuildEngine4.RegisterTaskObject(key, new HostSessionCleanup(options, HandOffFile, HostSummaryFile, cleanupLogger), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+                BuildEngine4.RegisterTaskObject(key, new HostSessionCleanup(options, properties, HandOffFile, HostSummaryFile, cleanupLogger), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             }
 
             return true;

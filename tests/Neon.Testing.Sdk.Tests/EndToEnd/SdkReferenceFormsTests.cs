@@ -84,5 +84,6 @@ public sealed class SdkReferenceFormsTests
         Assert.AreEqual(0, build.ExitCode, build.ToString());
         StringAssert.Contains(build.Output, "warning NEON2002");
         StringAssert.Contains(build.Output, "<PackageReference Include=\"Neon.Testing.Platform\"");
+        StringAssert.Contains(build.Output, "<PackageReference Include=\"Neon.Testing.MSTest\"");
     }
 }
