@@ -37,13 +37,24 @@ fi
 dotnet test --solution Neon.Testing.Sdk.sln --no-build 2>&1 | tee -a "$log"
 test_status=${PIPESTATUS[0]}
 
-# MTP prints one summary per run; the last block is the total over every test project.
-count() { grep -E "^\s+$1: [0-9]+" "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0; }
-passed=$(count succeeded)
-failed=$(count failed)
-skipped=$(count skipped)
+# The fault suite's quick subset (kills, bad settings, secrets); eng/faults.sh runs all of it.
+faults_log=artifacts/test-output-faults.log
+faults_project=tests/Neon.Testing.Faults.Tests
+dotnet build "$faults_project" -c Debug -nologo -clp:ErrorsOnly 2>&1 | tee "$faults_log"
+faults_status=${PIPESTATUS[0]}
+if [ "$faults_status" -eq 0 ]; then
+  dotnet test --project "$faults_project" --no-build -- --filter "TestCategory=CI" 2>&1 | tee -a "$faults_log"
+  faults_status=${PIPESTATUS[0]}
+fi
+
+# MTP prints one summary per run; the last block of each log is the total over its test projects.
+count() { grep -E "^\s+$1: [0-9]+" "$2" | tail -n1 | grep -oE '[0-9]+' || echo 0; }
+passed=$(( $(count succeeded "$log") + $(count succeeded "$faults_log") ))
+failed=$(( $(count failed "$log") + $(count failed "$faults_log") ))
+skipped=$(( $(count skipped "$log") + $(count skipped "$faults_log") ))
+if [ "$test_status" -eq 0 ]; then test_status=$faults_status; fi
 if [ "$test_status" -ne 0 ] && [ "$failed" = 0 ]; then
-  failed=1  # the runner failed without reporting a failed test (crash, no tests found)
+  failed=1  # the runner failed without reporting a failed test (crash, no tests found, build error)
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$test_status"
