@@ -24,16 +24,7 @@ public static class NeonMSTest
     {
         ArgumentNullException.ThrowIfNull(testAssembly);
         Current.Value = null;
-        NeonTestRun? run;
-        try
-        {
-            run = ProcessTestRun.GetOrStart("MSTest", testAssembly, static () => Current.Value?.Test.Key);
-        }
-        catch (InvalidOperationException e)
-        {
-            return e.Message;
-        }
-
+        var run = ProcessTestRun.GetOrStart("MSTest", testAssembly, static () => Current.Value?.Test.Key);
         if (run is null)
         {
             return null;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Neon.Testing.Engine;
 using Neon.Testing.Hosting;
 using NUnit.Framework;
 using NUnit.Framework.Interfaces;
@@ -78,7 +79,17 @@ public sealed class NeonTestingAttribute : Attribute, ITestAction, IBracketsTest
 
     private static NeonTestRun? StartRun(ITest test)
     {
-        var options = NeonTestRun.LoadOptions();
+        NeonTestingOptions options;
+        try
+        {
+            options = NeonTestRun.LoadOptions();
+        }
+        catch (NeonConfigurationException e)
+        {
+            SessionStartFailure.StopProcess(SessionStartFailure.Describe(e));
+            throw; // not reached
+        }
+
         if (!options.Enabled)
         {
             return null;
@@ -86,9 +97,18 @@ public sealed class NeonTestingAttribute : Attribute, ITestAction, IBracketsTest
 
         NeonTestRun.RegisterTestKeyResolver(static () => TestContext.CurrentContext.Test.ID);
         var assembly = test.TypeInfo?.Assembly ?? (test.Fixture?.GetType().Assembly);
-        var (run, created) = NeonTestRun.StartOrJoinAsync(() => options, "NUnit", assembly).GetAwaiter().GetResult();
-        _ownsRun |= created;
-        return run;
+        try
+        {
+            var (run, created) = NeonTestRun.StartOrJoinAsync(() => options, "NUnit", assembly).GetAwaiter().GetResult();
+            _ownsRun |= created;
+            return run;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // NUnit would fail every test with it ("OneTimeSetUp: ..."): stop before any test instead.
+            SessionStartFailure.StopProcess(SessionStartFailure.Describe(e));
+            throw; // not reached: the process has ended
+        }
     }
 
     private static void EndRun()

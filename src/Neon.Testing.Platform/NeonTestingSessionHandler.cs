@@ -22,9 +22,6 @@ namespace Neon.Testing.Platform;
 /// </summary>
 internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, IDataProducer, IOutputDeviceDataProducer
 {
-    /// <summary>Exit code when the session cannot start: the platform's "at least one test failed", so CI fails as it should.</summary>
-    private const int ExitCodeSessionFailed = 2;
-
     private readonly IServiceProvider _services;
     private NeonTestRun? _run;
     private bool _ownsRun;
@@ -64,7 +61,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
         catch (NeonConfigurationException e)
         {
-            StopBeforeAnyTest($"Neon.Testing {e.Code}: {e.Message}");
+            SessionStartFailure.StopProcess(SessionStartFailure.Describe(e));
             return;
         }
 
@@ -88,7 +85,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            StopBeforeAnyTest($"Neon.Testing could not start the session, so no test ran: {e.Message}");
+            SessionStartFailure.StopProcess(SessionStartFailure.Describe(e));
             return;
         }
 
@@ -154,21 +151,6 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         {
             Console.Error.WriteLine($"Neon.Testing: the run was cancelled and ending its session failed: {e.Message}. Its branches expire by themselves and the next session's sweeper removes them.");
         }
-    }
-
-    /// <summary>
-    /// Ends the test application before any test runs, with <paramref name="message"/> said once and exit code 2:
-    /// without a database every test would fail, each with a secondary error (or crash the host, had this thrown).
-    /// The session left nothing behind: it cleans up after itself when it cannot start.
-    /// </summary>
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void StopBeforeAnyTest(string message)
-    {
-        // Standard error, not the output device: `dotnet test` shows a test app's error output, while a display
-        // message still queued for it would be lost when the process ends.
-        Console.Error.WriteLine(message);
-        Console.Error.Flush();
-        Environment.Exit(ExitCodeSessionFailed);
     }
 
     private Task DisplayAsync(string text, CancellationToken cancellationToken) =>

@@ -16,14 +16,22 @@ public sealed class NeonTestingFixture : IAsyncLifetime
     /// <inheritdoc />
     public async ValueTask InitializeAsync()
     {
-        var options = NeonTestRun.LoadOptions();
-        if (!options.Enabled)
+        try
         {
-            return;
-        }
+            var options = NeonTestRun.LoadOptions();
+            if (!options.Enabled)
+            {
+                return;
+            }
 
-        NeonTestRun.RegisterTestKeyResolver(static () => TestContext.Current.Test?.UniqueID);
-        (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "xUnit", Assembly.GetEntryAssembly()).ConfigureAwait(false);
+            NeonTestRun.RegisterTestKeyResolver(static () => TestContext.Current.Test?.UniqueID);
+            (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "xUnit", Assembly.GetEntryAssembly()).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // xUnit would fail every test with the fixture's error: stop before any test instead.
+            SessionStartFailure.StopProcess(SessionStartFailure.Describe(e));
+        }
     }
 
     /// <inheritdoc />

@@ -16,16 +16,14 @@ public static class ProcessTestRun
     private static readonly object Gate = new();
     private static readonly HashSet<string> ResolverHosts = new(StringComparer.Ordinal);
     private static NeonTestRun? _owned;
-    private static string? _startError;
     private static Timer? _summaryWriter;
     private static bool _disabled;
 
     /// <summary>
     /// The run of this process: the one already running, else one started now (blocking: the hooks that call this
     /// run on the framework's worker, outside any synchronization context). <see langword="null"/> when Neon.Testing
-    /// is disabled. A start that failed is not retried: every later test gets the same error.
+    /// is disabled. A session that cannot start ends the process before the test runs (<see cref="SessionStartFailure"/>).
     /// </summary>
-    /// <exception cref="InvalidOperationException">The session could not start; the message says why.</exception>
     public static NeonTestRun? GetOrStart(string host, Assembly testAssembly, Func<string?> testKey)
     {
         ArgumentNullException.ThrowIfNull(testKey);
@@ -48,11 +46,6 @@ public static class ProcessTestRun
             if (_disabled)
             {
                 return null;
-            }
-
-            if (_startError is not null)
-            {
-                throw new InvalidOperationException(_startError);
             }
 
             if (NeonTestRun.Current is { } joined)
@@ -82,10 +75,8 @@ public static class ProcessTestRun
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                _startError = e is NeonConfigurationException configuration
-                    ? $"Neon.Testing {configuration.Code}: {configuration.Message}"
-                    : $"Neon.Testing could not start the session, so no test has a database: {e.Message}";
-                throw new InvalidOperationException(_startError, e);
+                SessionStartFailure.StopProcess(SessionStartFailure.Describe(e));
+                throw; // not reached: the process has ended
             }
         }
     }
