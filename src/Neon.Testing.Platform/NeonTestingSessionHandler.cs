@@ -102,6 +102,11 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
             }
         }
 
+        if (UnderDotnetTest)
+        {
+            return;
+        }
+
         await DisplayAsync(
             string.Create(CultureInfo.InvariantCulture, $"Neon.Testing: {_run.Session.ProviderName} session ready in {_run.Startup.TotalMilliseconds:0} ms; {options.EnvVar} points at the {_run.DefaultLevel} database."),
             testSessionContext.CancellationToken).ConfigureAwait(false);
@@ -127,7 +132,17 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
 
         var results = _services.GetConfiguration().GetTestResultDirectory();
-        await DisplayAsync(run.WriteSummary(results), cancellationToken).ConfigureAwait(false);
+        var summary = run.WriteSummary(results);
+        if (UnderDotnetTest)
+        {
+            // The platform's output device there either prints to standard output (MTP 2.0) or sends a message the
+            // .NET 10 SDK drops (later 2.x); `dotnet test` shows the app's standard output when a test failed.
+            StandardStreams.WriteOutput(summary);
+        }
+        else
+        {
+            await DisplayAsync(summary, cancellationToken).ConfigureAwait(false);
+        }
 
         // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
         var file = new FileInfo(Path.Combine(results, RunSummary.TextFileName));
@@ -152,6 +167,9 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
             Console.Error.WriteLine($"Neon.Testing: the run was cancelled and ending its session failed: {e.Message}. Its branches expire by themselves and the next session's sweeper removes them.");
         }
     }
+
+    /// <summary>Run by `dotnet test` (<c>--server dotnettestcli</c>), not directly.</summary>
+    private bool UnderDotnetTest => _services.GetCommandLineOptions().IsOptionSet("server");
 
     private Task DisplayAsync(string text, CancellationToken cancellationToken) =>
         _services.GetOutputDevice().DisplayAsync(this, new TextOutputDeviceData(text), cancellationToken);

@@ -36,6 +36,9 @@ internal static class NeonDiagnostics
     /// <summary>Warning: a branch could not be deleted; it expires by itself.</summary>
     public const string SessionStopFailed = "NEON3003";
 
+    /// <summary>Error: a user command (NeonBranches, NeonSweep, NeonStopServer) could not do what it was asked.</summary>
+    public const string MaintenanceFailed = "NEON3004";
+
     /// <summary>One code per setting, from <see cref="NeonSettingCatalog"/>.</summary>
     public static IReadOnlyDictionary<string, string> SettingCodes { get; } =
         NeonSettingCatalog.All.ToDictionary(s => s.Property, s => s.Code, StringComparer.OrdinalIgnoreCase);

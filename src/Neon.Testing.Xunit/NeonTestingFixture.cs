@@ -44,6 +44,6 @@ public sealed class NeonTestingFixture : IAsyncLifetime
 
         _run = null;
         await run.DisposeAsync().ConfigureAwait(false);
-        Console.WriteLine(run.WriteSummary(ResultsDirectory.FromCommandLine()));
+        StandardStreams.WriteOutput(run.WriteSummary(ResultsDirectory.FromCommandLine()));
     }
 }

@@ -125,11 +125,11 @@ public static class ProcessTestRun
             RunSummary.WriteText(run, directory);
             RunSummary.WriteJson(run, directory);
             run.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            Console.WriteLine(run.WriteSummary(directory));
+            StandardStreams.WriteOutput(run.WriteSummary(directory));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Console.Error.WriteLine($"Neon.Testing: ending the session failed: {e.Message} Its branches expire by themselves and the next session's sweeper removes them.");
+            StandardStreams.WriteError($"Neon.Testing: ending the session failed: {e.Message} Its branches expire by themselves and the next session's sweeper removes them.");
         }
     }
 

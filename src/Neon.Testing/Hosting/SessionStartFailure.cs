@@ -32,13 +32,7 @@ public static class SessionStartFailure
     [DoesNotReturn]
     public static void StopProcess(string message)
     {
-        // The process's own standard error, not Console.Error: MSTest captures Console.Error per test, and the
-        // capture would end with the process unseen.
-        using (var error = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true })
-        {
-            error.WriteLine(message);
-        }
-
+        StandardStreams.WriteError(message);
         Environment.Exit(ExitCode);
     }
 }

@@ -115,13 +115,34 @@ public sealed class TemplateTests
         }
 
         Assert.IsFalse(run.Output.Contains("NEON20", StringComparison.Ordinal), "a combination that should isolate warned: " + run.Output);
+        AssertSaysWhatItDid(project, run.Output, passed: true);
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray(), "the run left branches behind");
 
         // Once more with a failing test: the branches still go.
         var failing = await project.DotNetAsync([.. arguments, "--no-build"], new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["E2E_FAIL"] = "1" });
         Assert.AreNotEqual(0, failing.ExitCode, failing.ToString());
         Assert.AreNotEqual(134, failing.ExitCode, failing.ToString());
+        AssertSaysWhatItDid(project, failing.Output, passed: false);
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray(), "a failing run left branches behind");
+    }
+
+    /// <summary>
+    /// The plain <c>dotnet test</c> output has the session's summary block once, whether the tests passed or failed;
+    /// except a passing run of an MTP app under the .NET 10 SDK's <c>dotnet test</c>, which shows no test app output:
+    /// there the summary file is written (and listed as the session's artifact where our MTP extension runs).
+    /// </summary>
+    private static void AssertSaysWhatItDid(E2EProject project, string output, bool passed)
+    {
+        if (passed && output.Contains("Test run summary:", StringComparison.Ordinal))
+        {
+            var files = Directory.GetFiles(project.Directory, "neon-testing-summary.txt", SearchOption.AllDirectories);
+            Assert.IsNotEmpty(files, "no summary file: " + output);
+            StringAssert.Contains(File.ReadAllText(files[0]), "Neon.Testing: Local provider; branches created");
+            return;
+        }
+
+        Assert.AreEqual(1, Count(output, "Neon.Testing: Local provider; branches created"), "the summary block, once: " + output);
+        StringAssert.Contains(output, "migrations ran");
     }
 
     private static int Count(string text, string value)

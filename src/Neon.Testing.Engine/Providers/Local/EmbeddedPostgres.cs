@@ -227,7 +227,7 @@ public sealed class EmbeddedPostgres
         throw new InvalidOperationException($"The embedded PostgreSQL in {dataDirectory} did not start: {last?.Output}{Environment.NewLine}{tail}");
     }
 
-    private static string AdminConnectionStringFor(int port, string password) => new NpgsqlConnectionStringBuilder
+    internal static string AdminConnectionStringFor(int port, string password) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = port,
