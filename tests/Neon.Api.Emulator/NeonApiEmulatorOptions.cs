@@ -51,6 +51,12 @@ public sealed record NeonApiEmulatorOptions
     /// </summary>
     public bool RefuseChildrenOfExpiringBranches { get; init; }
 
+    /// <summary>
+    /// The rate limits answered with 429 (Neon's published ones by default); <see langword="null"/> turns them off.
+    /// Requests are measured either way (<see cref="NeonApiEmulator.RateLimits"/>).
+    /// </summary>
+    public NeonRateLimits? RateLimits { get; init; } = NeonRateLimits.Published;
+
     /// <summary>Clock for operations, endpoint start-up and expiry.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
