@@ -16,6 +16,8 @@ public sealed class RateLimiter
     private readonly Queue<DateTimeOffset> _lastSecond = new();
     private readonly TimeProvider _time;
     private int _peakPerSecond;
+    private int _peakPerRouteSecond;
+    private int _peakPerMinute;
     private int _refused;
 
     internal RateLimiter(NeonRateLimits? limits, TimeProvider time)
@@ -39,6 +41,30 @@ public sealed class RateLimiter
         }
     }
 
+    /// <summary>Most requests admitted to one route within any one second so far (Neon's burst limit is per route).</summary>
+    public int PeakRequestsPerRouteSecond
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakPerRouteSecond;
+            }
+        }
+    }
+
+    /// <summary>Most requests admitted within any one minute (a sliding minute) so far, all routes together.</summary>
+    public int PeakRequestsPerMinute
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _peakPerMinute;
+            }
+        }
+    }
+
     /// <summary>Requests answered 429 because a limit was reached.</summary>
     public int Refused
     {
@@ -51,14 +77,18 @@ public sealed class RateLimiter
         }
     }
 
-    /// <summary>Starts measuring from zero (the windows keep their requests).</summary>
+    /// <summary>Starts measuring (and limiting) from zero.</summary>
     public void ResetFigures()
     {
         lock (_gate)
         {
             _peakPerSecond = 0;
+            _peakPerRouteSecond = 0;
+            _peakPerMinute = 0;
             _refused = 0;
             _lastSecond.Clear();
+            _account.Clear();
+            _routes.Clear();
         }
     }
 
@@ -95,6 +125,8 @@ public sealed class RateLimiter
             Trim(_lastSecond, now - Second);
             _lastSecond.Enqueue(now);
             _peakPerSecond = Math.Max(_peakPerSecond, _lastSecond.Count);
+            _peakPerRouteSecond = Math.Max(_peakPerRouteSecond, perRoute.Count);
+            _peakPerMinute = Math.Max(_peakPerMinute, _account.Count);
             return null;
         }
     }
