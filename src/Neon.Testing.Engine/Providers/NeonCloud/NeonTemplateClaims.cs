@@ -16,10 +16,10 @@ namespace Neon.Testing.Engine.Providers.NeonCloud;
 internal sealed class NeonTemplateClaims(NeonApi api, ILogger logger, TimeProvider time)
 {
     /// <summary>Lifetime of a claim; its session extends it while it lives.</summary>
-    public TimeSpan ClaimLifetime { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan ClaimLifetime { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How often a waiting runner looks at the claims (one list call each time), with up to a quarter more as jitter.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Neon's created_at resolution, plus a margin.</summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(1100);
