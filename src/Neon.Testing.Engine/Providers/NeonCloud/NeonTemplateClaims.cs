@@ -38,6 +38,7 @@ internal sealed class NeonTemplateClaims(NeonApi api, ILogger logger, TimeProvid
         CancellationToken cancellationToken)
     {
         var prefix = templateName + Infix;
+        NeonBranchSafety.EnsureMayCreate(prefix + sessionId);
         var now = time.GetUtcNow();
         var body = new Api.CreateProjectBranchRequest
         {
