@@ -83,7 +83,9 @@ public sealed class BranchLifecycleTests
         (await client.GetAsync($"{client.Project}/branches/{branchId}")).Expect(HttpStatusCode.NotFound);
         (await client.GetAsync($"{client.Project}/endpoints/{created["endpoints"]![0]!["id"]}")).Expect(HttpStatusCode.NotFound);
         (await client.DeleteAsync($"{client.Project}/branches/{branchId}")).Expect(HttpStatusCode.NoContent);
-        (await client.DeleteAsync($"{client.Project}/branches/br-never-existed-a5000000")).Expect(HttpStatusCode.NotFound);
+        // The spec: 204 "if the branch doesn't exist or has already been deleted", never-existed included.
+        (await client.DeleteAsync($"{client.Project}/branches/br-never-existed-a5000000")).Expect(HttpStatusCode.NoContent);
+        (await client.DeleteAsync($"{client.Project}/endpoints/ep-never-existed-a5000000")).Expect(HttpStatusCode.NoContent);
     }
 
     [TestMethod]

@@ -146,10 +146,22 @@ internal static partial class BranchRoutes
             return NeonResults.Json(new JsonObject
             {
                 ["branches"] = NeonJson.Array(page.Select(b => NeonJson.Branch(core.State, b))),
-                ["annotations"] = new JsonObject(),
+                ["annotations"] = Annotations(page),
                 ["pagination"] = pagination,
             });
         }
+    }
+
+    /// <summary>The list's <c>annotations</c> map: branch id to its annotation, for the listed branches that carry one.</summary>
+    private static JsonObject Annotations(IEnumerable<BranchRecord> branches)
+    {
+        var map = new JsonObject();
+        foreach (var branch in branches.Where(b => b.AnnotationValue is { Count: > 0 }))
+        {
+            map[branch.Id] = NeonJson.Annotation(branch);
+        }
+
+        return map;
     }
 
     private static IResult Get([FromRoute(Name = "project_id")] string projectId, [FromRoute(Name = "branch_id")] string branchId, EmulatorCore core)
@@ -219,7 +231,8 @@ internal static partial class BranchRoutes
             core.RequireProject(projectId);
             if (!core.State.Branches.TryGetValue(branchId, out var branch))
             {
-                return core.State.DeletedIds.Contains(branchId) ? Results.NoContent() : throw NeonApiException.NotFound("branch not found");
+                // The spec: 204 "if the branch doesn't exist or has already been deleted".
+                return Results.NoContent();
             }
 
             var operations = core.DeleteBranch(branch);

@@ -277,7 +277,29 @@ internal sealed class EmulatorCore
                 DeleteBranch(branch);
             }
 
+            SuspendIdleComputes(now);
+
             return expired.Count;
+        }
+    }
+
+    /// <summary>Suspends computes without client sessions since <see cref="NeonApiEmulatorOptions.ComputeSuspendTimeout"/> (caller holds the gate).</summary>
+    private void SuspendIdleComputes(DateTimeOffset now)
+    {
+        if (Options.ComputeSuspendTimeout is not { } timeout)
+        {
+            return;
+        }
+
+        foreach (var endpoint in State.Endpoints.Values.Where(e => e.CurrentState == "active" && e.PendingState is null && e.Proxy?.OpenSessions == 0))
+        {
+            var lastUse = endpoint.LastActive > endpoint.UpdatedAt ? endpoint.LastActive : endpoint.UpdatedAt;
+            if (lastUse + timeout <= now)
+            {
+                endpoint.CurrentState = "idle";
+                endpoint.UpdatedAt = now;
+                Logger.LogInformation("Compute {Endpoint} idle since {LastUse}; suspending it.", endpoint.Id, lastUse);
+            }
         }
     }
 
@@ -307,6 +329,13 @@ internal sealed class EmulatorCore
                 if (!State.Endpoints.TryGetValue(endpointId, out var endpoint) || !State.Branches.TryGetValue(endpoint.BranchId, out var branch))
                 {
                     throw new PostgresRefusalException("08004", $"endpoint {endpointId} does not exist");
+                }
+
+                if (endpoint.CurrentState == "idle" && endpoint.PendingState is null)
+                {
+                    // A connection wakes a suspended compute.
+                    endpoint.CurrentState = "active";
+                    endpoint.UpdatedAt = Now;
                 }
 
                 if (endpoint.CurrentState == "active")

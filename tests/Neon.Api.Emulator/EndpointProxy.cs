@@ -57,6 +57,9 @@ internal sealed class EndpointProxy : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>Starts listening. <paramref name="route"/> rewrites the startup parameters, or throws <see cref="PostgresRefusalException"/>.</summary>
+    /// <summary>Client sessions relayed right now: a compute with any is never suspended.</summary>
+    public int OpenSessions => _sessions.Count;
+
     public static EndpointProxy Start(
         X509Certificate2 certificate,
         Func<Dictionary<string, string>, CancellationToken, Task<Dictionary<string, string>>> route,

@@ -84,7 +84,8 @@ internal static class EndpointRoutes
             core.RequireProject(projectId);
             if (!core.State.Endpoints.TryGetValue(endpointId, out var endpoint))
             {
-                return core.State.DeletedIds.Contains(endpointId) ? Results.NoContent() : throw NeonApiException.NotFound("endpoint not found");
+                // The spec: 204 "if the endpoint doesn't exist or has already been deleted".
+                return Results.NoContent();
             }
 
             var operation = core.DeleteEndpoint(endpoint, core.State.Branches[endpoint.BranchId]);

@@ -26,8 +26,9 @@ public sealed class NeonApiEmulator : IAsyncDisposable
     private readonly Task _expirySweeper;
     private int _disposed;
 
-    private NeonApiEmulator(WebApplication app, EmulatorCore core, CancellationTokenSource lifetime, Uri baseAddress, string apiKey, RequestCounter requests)
+    private NeonApiEmulator(WebApplication app, EmulatorCore core, CancellationTokenSource lifetime, Uri baseAddress, string apiKey, RequestCounter requests, RateLimiter rateLimits)
     {
+        RateLimits = rateLimits;
         _app = app;
         _core = core;
         _lifetime = lifetime;
@@ -64,6 +65,9 @@ public sealed class NeonApiEmulator : IAsyncDisposable
     /// <summary>Requests received, per Neon operation id.</summary>
     public RequestCounter Requests { get; }
 
+    /// <summary>The rate limits enforced, the requests refused and the busiest second so far.</summary>
+    public RateLimiter RateLimits { get; }
+
     /// <summary>Starts the emulator on 127.0.0.1 (a free port unless <see cref="NeonApiEmulatorOptions.Port"/> says otherwise).</summary>
     public static async Task<NeonApiEmulator> StartAsync(NeonApiEmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -99,12 +103,13 @@ public sealed class NeonApiEmulator : IAsyncDisposable
             await core.CreateDefaultBranchAsync(cancellationToken).ConfigureAwait(false);
 
             var requests = new RequestCounter();
-            app = BuildApp(options, core, new RequestPipeline(apiKey, faults, requests, logger), loggerFactory);
+            var rateLimits = new RateLimiter(options.RateLimits, options.TimeProvider);
+            app = BuildApp(options, core, new RequestPipeline(apiKey, faults, requests, rateLimits, logger), loggerFactory);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var baseAddress = new Uri(address.TrimEnd('/') + "/api/v2/");
             logger.LogInformation("Neon API emulator for project {Project} listening on {BaseAddress}.", state.ProjectId, baseAddress);
-            return new NeonApiEmulator(app, core, lifetime, baseAddress, apiKey, requests);
+            return new NeonApiEmulator(app, core, lifetime, baseAddress, apiKey, requests, rateLimits);
         }
         catch
         {

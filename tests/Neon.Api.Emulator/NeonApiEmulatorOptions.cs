@@ -35,7 +35,13 @@ public sealed record NeonApiEmulatorOptions
     /// <summary>How long a PostgreSQL connection waits for a starting endpoint before it is refused.</summary>
     public TimeSpan EndpointConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often expired branches are deleted.</summary>
+    /// <summary>
+    /// A compute with no client sessions for this long is suspended (<c>idle</c>), as Neon's scale-to-zero does
+    /// (<c>suspend_timeout_seconds</c> 0 means Neon's default of 300 s); a connection wakes it. Never when null.
+    /// </summary>
+    public TimeSpan? ComputeSuspendTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often expired branches are deleted (and idle computes suspended).</summary>
     public TimeSpan ExpiryCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -50,6 +56,12 @@ public sealed record NeonApiEmulatorOptions
     /// (Neon's documentation words the rule both ways).
     /// </summary>
     public bool RefuseChildrenOfExpiringBranches { get; init; }
+
+    /// <summary>
+    /// The rate limits answered with 429 (Neon's published ones by default); <see langword="null"/> turns them off.
+    /// Requests are measured either way (<see cref="NeonApiEmulator.RateLimits"/>).
+    /// </summary>
+    public NeonRateLimits? RateLimits { get; init; } = NeonRateLimits.Published;
 
     /// <summary>Clock for operations, endpoint start-up and expiry.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

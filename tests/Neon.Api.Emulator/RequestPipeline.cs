@@ -9,7 +9,7 @@ namespace Neon.Api.Emulator;
 
 /// <summary>
 /// What every request goes through, in Neon's order: request id, per-operation counting, bearer-key
-/// authentication (401), injected faults (429 with Retry-After, 423, 5xx), then the route, whose refusals
+/// authentication (401), rate limits (429 with Retry-After), injected faults (429 with Retry-After, 423, 5xx), then the route, whose refusals
 /// become Neon's error JSON.
 /// </summary>
 internal sealed class RequestPipeline
@@ -17,13 +17,15 @@ internal sealed class RequestPipeline
     private readonly byte[] _apiKey;
     private readonly FaultInjector _faults;
     private readonly RequestCounter _requests;
+    private readonly RateLimiter _limiter;
     private readonly ILogger _logger;
 
-    public RequestPipeline(string apiKey, FaultInjector faults, RequestCounter requests, ILogger logger)
+    public RequestPipeline(string apiKey, FaultInjector faults, RequestCounter requests, RateLimiter limiter, ILogger logger)
     {
         _apiKey = Encoding.UTF8.GetBytes(apiKey);
         _faults = faults;
         _requests = requests;
+        _limiter = limiter;
         _logger = logger;
     }
 
@@ -42,6 +44,16 @@ internal sealed class RequestPipeline
         if (operationId is null)
         {
             await NeonResults.WriteErrorAsync(context, StatusCodes.Status404NotFound, "", "not found").ConfigureAwait(false);
+            return;
+        }
+
+        // Neon counts per account and per route; the spec gives 429 a GeneralError body and no headers, the
+        // recordings hold none: Retry-After is the standard hint, and what the product's retry policy honours.
+        var route = $"{context.Request.Method} {(context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText}";
+        if (_limiter.TryAdmit(route) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await NeonResults.WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, "", "rate limit exceeded").ConfigureAwait(false);
             return;
         }
 

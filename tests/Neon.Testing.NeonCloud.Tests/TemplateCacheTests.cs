@@ -52,7 +52,7 @@ public sealed class TemplateCacheTests
             Assert.AreEqual(1, sessions.Count(s => s.MigrationsReused), "one session migrates, the other waits and reuses");
             Assert.AreEqual(sessions[0].TemplateName, sessions[1].TemplateName);
             Assert.AreNotEqual(sessions[0].MigrationBranch.Id, sessions[1].MigrationBranch.Id);
-            Assert.AreEqual(3, neon.Emulator.Requests["createProjectBranch"], "one template, two migration branches");
+            Assert.AreEqual(5, neon.Emulator.Requests["createProjectBranch"], "one template, two migration branches, and each session's claim on the build (decided through Neon)");
             foreach (var session in sessions)
             {
                 var readOnly = neon.Track(await session.GetReadOnlyConnectionStringAsync(cancellationToken));

@@ -30,9 +30,27 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
         // Test processes started together (several projects in one 'dotnet test') must not
         // migrate twice: one builds the template, the others wait for it here.
         var templateName = BranchNames.ForTemplate(fingerprint);
-        using (await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
+        using (provider is ISharedTemplateBuilds ? null : await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
         {
             var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
+            IAsyncDisposable? claim = null;
+            if (template is null && provider is ISharedTemplateBuilds shared)
+            {
+                // Runners on other machines share the project: the claim through Neon decides who builds; the others
+                // wait here for the template to appear.
+                claim = await shared.ClaimTemplateBuildAsync(
+                    templateName,
+                    sessionId,
+                    async ct =>
+                    {
+                        (template, nameForNew) = await FindFreshTemplateAsync(templateName, ct).ConfigureAwait(false);
+                        return template is not null;
+                    },
+                    TemplateLockTimeout,
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var releaseClaim = claim;
             if (template is null)
             {
                 // Built under a name no session reuses, and given the template's name only once complete:

@@ -14,6 +14,7 @@ internal sealed class NeonApi : IDisposable
     private readonly NeonTimings _timings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly NeonResilienceOptions _resilience;
 
     public NeonApi(NeonTestingOptions options, string projectId, ILogger logger, HttpMessageHandler? handler, NeonResilienceOptions resilience, NeonTimings timings, TimeProvider time)
     {
@@ -21,6 +22,7 @@ internal sealed class NeonApi : IDisposable
         _timings = timings;
         _time = time;
         _logger = logger;
+        _resilience = resilience;
         Scrubber.Add(options.ApiKey!);
 
         _counter = new ApiCallCountingHandler { InnerHandler = handler is null ? CreateNetworkHandler() : new LeaveOpenHandler(handler) };
@@ -75,7 +77,14 @@ internal sealed class NeonApi : IDisposable
             {
                 throw new NeonProviderException(Scrubber.Scrub($"Neon API refused to {action}: {Describe(e)}"), e.StatusCode, e);
             }
-            catch (Exception e) when (e is HttpRequestException or TimeoutException)
+            catch (HttpRequestException e)
+            {
+                throw new NeonProviderException(Scrubber.Scrub(
+                    $"Could not {action}: the Neon API at {_http.BaseAddress?.Host} was unreachable ({e.Message.TrimEnd('.')}), still after every retry the policy allows " +
+                    $"({_resilience.MaxRetryAttempts + 1} attempts within {_resilience.TotalTimeout.TotalSeconds:0} s). Check the network and Neon's status; " +
+                    "branches this run could not delete expire by themselves, and the next session's sweeper removes the rest."), null, e);
+            }
+            catch (TimeoutException e)
             {
                 throw new NeonProviderException(Scrubber.Scrub($"Could not {action}: {e.Message}"), null, e);
             }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Neon.Testing.Engine.Session;
 using Npgsql;
 using Api = Neon.Api;
 
@@ -11,9 +12,11 @@ namespace Neon.Testing.Engine.Providers.NeonCloud;
 /// Branches on Neon through its API: a branch is a Neon branch with a read-write compute endpoint,
 /// a read-only endpoint is a Neon <c>read_only</c> compute, a full reset restores the branch to
 /// its parent's head. Every mutating call waits for its operations and endpoints; passwords are
-/// read (never reset); only branches named <c>neon-testing/...</c> are ever reset or deleted.
+/// read (never reset); only branches named <c>neon-testing/...</c> are ever reset or deleted. The session's expiring
+/// branches are kept alive while it runs (<see cref="NeonBranchKeepAlive"/>); runners that share the project decide
+/// through Neon who builds a migrated template (<see cref="NeonTemplateClaims"/>).
 /// </summary>
-public sealed class NeonBranchProvider : IBranchProvider
+public sealed class NeonBranchProvider : IBranchProvider, ISharedTemplateBuilds
 {
     private const int PageSize = 1000;
 
@@ -28,6 +31,7 @@ public sealed class NeonBranchProvider : IBranchProvider
     private readonly ConcurrentDictionary<string, BranchFacts> _known = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _ownSession = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _rootGate = new(1, 1);
+    private readonly NeonBranchKeepAlive _keepAlive;
     private BranchFacts? _root;
 
     /// <summary>
@@ -62,7 +66,15 @@ public sealed class NeonBranchProvider : IBranchProvider
         _api = new NeonApi(options, _projectId, _logger, handler, resilience, timings, _time);
         _wait = new NeonOperationWaiter(_api, timings, _time);
         _endpoints = new NeonEndpoints(_api, _wait, options, _logger, timings, _time);
+        _keepAlive = new NeonBranchKeepAlive(_api, _logger, _time);
+        Claims = new NeonTemplateClaims(_api, _logger, _time);
     }
+
+    /// <summary>How template builds are claimed; tests shorten its intervals.</summary>
+    internal NeonTemplateClaims Claims { get; set; }
+
+    /// <summary>How many times a branch's expiry was extended because the session still uses it.</summary>
+    internal long ExpiryExtensions => _keepAlive.Extensions;
 
     /// <inheritdoc />
     public string Name => "Neon";
@@ -97,6 +109,11 @@ public sealed class NeonBranchProvider : IBranchProvider
             mutating: true).ConfigureAwait(false);
         var branch = Remember(created.Branch);
         _ownSession[branch.Id] = 0;
+        if (expiresAt is { } expires)
+        {
+            // A session may run longer than NeonBranchExpiry: its branches live as long as it does.
+            _keepAlive.Track(branch, expires - _time.GetUtcNow());
+        }
         try
         {
             await _wait.ForOperationsAsync(created.Operations, branch.Describe(), cancellationToken).ConfigureAwait(false);
@@ -289,12 +306,51 @@ public sealed class NeonBranchProvider : IBranchProvider
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    async Task<IAsyncDisposable?> ISharedTemplateBuilds.ClaimTemplateBuildAsync(string templateName, string sessionId, Func<CancellationToken, Task<bool>> templateReady, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var root = await GetRootAsync(cancellationToken).ConfigureAwait(false);
+        return await Claims.ClaimAsync(
+            root,
+            templateName,
+            sessionId,
+            templateReady,
+            timeout,
+            (claim, lifetime) =>
+            {
+                _known[claim.Id] = claim;
+                _ownSession[claim.Id] = 0;
+                _keepAlive.Track(claim, lifetime);
+                return claim;
+            },
+            ReleaseClaimAsync,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _keepAlive.DisposeAsync().ConfigureAwait(false);
         _api.Dispose();
         _rootGate.Dispose();
         _endpoints.Dispose();
-        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Deletes a template-build claim without waiting for Neon's operations; if that fails, the claim's expiry removes it.</summary>
+    private async Task ReleaseClaimAsync(BranchFacts claim)
+    {
+        _keepAlive.Forget(claim.Id);
+        using var budget = new CancellationTokenSource(_timings.CleanupTimeout, _time);
+        try
+        {
+            await RequestDeleteAsync(claim, budget.Token).ConfigureAwait(false);
+            Forget(claim.Id);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _ownSession.TryRemove(claim.Id, out _);
+            _logger.LogWarning("Could not delete the template-build claim {Branch} ({BranchId}): {Message} It expires at {ExpiresAt:u} and goes then.",
+                claim.Name, claim.Id, _api.Scrubber.Scrub(e.Message), claim.ExpiresAt);
+        }
     }
 
     private async Task<BranchFacts> GetRootAsync(CancellationToken cancellationToken, IReadOnlyList<BranchFacts>? listed = null)
@@ -387,11 +443,13 @@ public sealed class NeonBranchProvider : IBranchProvider
     {
         var facts = BranchFacts.From(branch);
         _known[facts.Id] = facts;
+        _keepAlive.Observe(facts);
         return facts;
     }
 
     private void Forget(string branchId)
     {
+        _keepAlive.Forget(branchId);
         _known.TryRemove(branchId, out _);
         _ownSession.TryRemove(branchId, out _);
         _endpoints.Forget(branchId);

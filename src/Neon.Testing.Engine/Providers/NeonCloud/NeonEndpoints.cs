@@ -84,6 +84,10 @@ internal sealed class NeonEndpoints(NeonApi api, NeonOperationWaiter wait, NeonT
             {
                 await api.CallAsync($"delete endpoint {created.Endpoint.Id}", ct => api.Client.DeleteProjectEndpointAsync(api.ProjectId, created.Endpoint.Id, ct), budget.Token, mutating: true).ConfigureAwait(false);
             }
+            catch (NeonProviderException gone) when (gone.StatusCode is 204 or 404)
+            {
+                // Already gone (Neon answers 204 for an endpoint that no longer exists): done.
+            }
             catch (Exception cleanup) when (cleanup is not OutOfMemoryException)
             {
                 logger.LogWarning("Could not delete endpoint {EndpointId} after it failed to start: {Message} It goes with its branch.", created.Endpoint.Id, api.Scrubber.Scrub(cleanup.Message));

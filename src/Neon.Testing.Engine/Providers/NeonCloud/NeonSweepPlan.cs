@@ -43,7 +43,9 @@ internal static class NeonSweepPlan
             }
 
             // Without a creation time its age is unknown: leave it rather than guess.
-            var window = branch.Name.StartsWith(TemplatePrefix, StringComparison.Ordinal) ? templateExpiry : branchExpiry;
+            // A template lives for the migration cache's expiry; one still being built under its temporary name only
+            // as long as any branch of a session (its builder's active compute keeps it while the build runs).
+            var window = branch.Name.StartsWith(TemplatePrefix, StringComparison.Ordinal) && !BranchNames.IsTemplateBuild(branch.Name) ? templateExpiry : branchExpiry;
             if (window > TimeSpan.Zero && branch.CreatedAt is { } createdAt && createdAt + window <= now)
             {
                 expired[branch.Id] = new Candidate(branch, $"created {createdAt:u}, older than {window.TotalMinutes:0.#} min", NeedsLivenessCheck: true);
