@@ -103,6 +103,19 @@ EOF
   echo "  $part $variant #$round: $(tail -n1 "$records" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["wall_s"], "s,", r.get("first_test_ms", "-"), "ms to the first test, session", (r.get("summary") or {}).get("sessionStartMs", "-"), "ms,", r["failed"], "of", r["total"], "failed")')"
 }
 
+# The last run must have passed (a warm-up): otherwise the figures would time a failure.
+require_ok() {
+  local last
+  last=$(tail -n1 "$records")
+  if ! python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if r["exit"] == 0 else 1)' "$last"; then
+    local dir
+    dir=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["part"] + "-" + r["variant"] + "-" + str(r["round"]))' "$last")
+    tail -n 30 "$work/runs/$dir/output.log" >&2
+    echo "the warm-up run $dir failed: nothing to measure" >&2
+    exit 1
+  fi
+}
+
 # ---------------------------------------------------------------- start
 if [[ $parts == *start* ]]; then
   echo "== session start (load $(loadavg))"
@@ -130,6 +143,7 @@ EOF
   build "$dir/StartProbe.csproj"
   probe=$(exe_of "$dir/StartProbe.csproj")
   run start warmup 0 "$probe"            # starts the cluster, builds the template, remembers the fingerprint
+  require_ok
   for round in $(seq 1 "$runs"); do
     run start warm "$round" "$probe"
     NEON_ENABLED=false DATABASE_URL="$(url postgres)" run start off "$round" "$probe"
@@ -207,6 +221,7 @@ EOF
   filter='FullyQualifiedName!~SchemaChangeTests&FullyQualifiedName!~Writes_FailInTheDatabase'
   fresh() { sql -d postgres -c 'DROP DATABASE IF EXISTS bench_e2e_run WITH (FORCE)' -c 'CREATE DATABASE bench_e2e_run TEMPLATE bench_e2e_migrated'; }
   run e2e sdk-warmup 0 "$sdk_exe" --filter "$filter"
+  require_ok
   for round in $(seq 1 "$runs"); do
     run e2e sdk "$round" "$sdk_exe" --filter "$filter"
     fresh
@@ -265,6 +280,7 @@ EOF
   sql -d postgres -c 'DROP DATABASE IF EXISTS bench_e2e_scale WITH (FORCE)' -c 'CREATE DATABASE bench_e2e_scale'
   sql -d bench_e2e_scale -f "$work/scale-w1/sql/001_items.sql"
   run scale warmup 0 "$(exe_of "$work/scale-w4/Scale.Tests.csproj")"
+  require_ok
   for round in $(seq 1 "$runs"); do
     for workers in 4 1; do
       exe=$(exe_of "$work/scale-w$workers/Scale.Tests.csproj")
