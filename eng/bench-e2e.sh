@@ -247,7 +247,7 @@ EOF
     python3 - "$dir/Tests.cs" "$scale_tests" "$workers" <<'EOF'
 import sys
 path, n, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-lines = ["namespace BenchE2e.Scale;", "", f"[assembly: Parallelize(Workers = {workers}, Scope = ExecutionScope.ClassLevel)]", ""]
+lines = [f"[assembly: Parallelize(Workers = {workers}, Scope = ExecutionScope.ClassLevel)]", "", "namespace BenchE2e.Scale;", ""]
 for c in range((n + 9) // 10):
     lines.append("[TestClass]")
     lines.append(f"public sealed class C{c:04}")
