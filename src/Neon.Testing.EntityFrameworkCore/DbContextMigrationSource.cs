@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -14,13 +15,17 @@ namespace Neon.Testing.EntityFrameworkCore;
 /// An EF Core context as a migration source: its migrations applied with <c>MigrateAsync</c>, or, when it has none,
 /// the tables of its model created. The fingerprint is what would be applied (the migration ids and their idempotent
 /// script, or the model's create script) with the EF Core, provider and Neon.Testing versions, so a session with the
-/// same fingerprint reuses the migrated template and never opens a connection through EF. A model with changes no
-/// migration covers fails the session, naming the <c>dotnet ef migrations add</c> to run.
+/// same fingerprint reuses the migrated template and never opens a connection through EF. Computing it builds the model,
+/// so it is remembered per build (<see cref="BuildIdentity"/>): a later process of the same build never loads EF Core to
+/// start. A model with changes no migration covers fails the session, naming the <c>dotnet ef migrations add</c> to run.
 /// </summary>
 public sealed class DbContextMigrationSource : MigrationSource
 {
     // The fingerprint needs a context but no database: nothing connects to this address.
     private const string OfflineConnectionString = "Host=neon-testing.invalid;Database=fingerprint";
+
+    // Names what the digest is of; a new prefix retires every template cached under the old form.
+    private const string FingerprintPrefix = "ef-model-sha256:";
 
     private readonly DbContextActivator _activator;
 
@@ -37,6 +42,9 @@ public sealed class DbContextMigrationSource : MigrationSource
         _activator = new DbContextActivator(contextType, options ?? new NeonTestingOptions());
     }
 
+    /// <summary>Where fingerprints are remembered per build; tests give each their own.</summary>
+    internal ModelFingerprintMemo Memo { get; init; } = ModelFingerprintMemo.Default;
+
     /// <summary>The context whose migrations are applied.</summary>
     public Type ContextType { get; }
 
@@ -46,10 +54,30 @@ public sealed class DbContextMigrationSource : MigrationSource
     /// <inheritdoc />
     public override ValueTask<string?> ComputeFingerprintAsync(CancellationToken cancellationToken = default)
     {
+        // Building the model and scripting the migrations costs over a second in a fresh process: a build seen before
+        // (same assemblies, byte for byte) reuses the digest it produced then, and EF Core is not even loaded.
+        var identity = BuildIdentity.Of(ContextType, _activator.Construction);
+        if (identity is not null && Memo.TryRead(identity) is { } remembered)
+        {
+            return ValueTask.FromResult<string?>(FingerprintPrefix + remembered);
+        }
+
+        var digest = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ComputeModelFingerprint()))).ToLowerInvariant();
+        if (identity is not null)
+        {
+            Memo.Write(identity, digest);
+        }
+
+        return ValueTask.FromResult<string?>(FingerprintPrefix + digest);
+    }
+
+    /// <summary>What would be applied, from the built model: fails when the model has changes no migration covers.</summary>
+    internal string ComputeModelFingerprint()
+    {
         using var context = _activator.Create(OfflineConnectionString);
         FailOnPendingModelChanges(context);
         var migrations = context.Database.GetMigrations().ToList();
-        var text = new StringBuilder()
+        return new StringBuilder()
             .AppendLine(ContextType.AssemblyQualifiedName)
             .AppendLine(_activator.Construction)
             .AppendLine(VersionOf(typeof(DbContext).Assembly))
@@ -59,8 +87,8 @@ public sealed class DbContextMigrationSource : MigrationSource
             .AppendLine(string.Join(",", migrations))
             .Append(migrations.Count > 0
                 ? context.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent)
-                : context.Database.GenerateCreateScript());
-        return ValueTask.FromResult<string?>(text.ToString());
+                : context.Database.GenerateCreateScript())
+            .ToString();
     }
 
     /// <inheritdoc />
@@ -97,6 +125,14 @@ public sealed class DbContextMigrationSource : MigrationSource
     private static string ProviderVersion(DbContext context) =>
         AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == context.Database.ProviderName) is { } provider ? VersionOf(provider) : "";
 
-    private static string VersionOf(Assembly assembly) =>
-        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "";
+    /// <summary>
+    /// The version without its build metadata: SourceLink appends the commit (<c>0.1.0+cf001b5...</c>), and with it
+    /// every commit of a checkout (a fresh clone of another revision) rebuilt an identical template.
+    /// </summary>
+    internal static string VersionOf(Assembly assembly)
+    {
+        var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "";
+        var metadata = version.IndexOf('+', StringComparison.Ordinal);
+        return metadata < 0 ? version : version[..metadata];
+    }
 }

@@ -98,6 +98,41 @@ public sealed class TestDatabaseSessionTests
     }
 
     [TestMethod]
+    public async Task SessionStart_RecordsItsPhases_AndSweepsTheLocalLeftoversBesideTheStart()
+    {
+        // A leftover of a run that is gone: expired, and its owner no longer holds the liveness lock.
+        var leftover = $"{BranchNames.Prefix}phases-{Guid.NewGuid():N}"[..40];
+        await using (var crashed = await LocalBranchProvider.CreateAsync(Options(), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            var root = await crashed.GetRootBranchAsync(TestContext.CancellationToken);
+            await crashed.CreateBranchAsync(new BranchRequest(leftover, root.Id, DateTimeOffset.UtcNow.AddMinutes(-1)), TestContext.CancellationToken);
+        }
+
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            template = session.TemplateName;
+            var started = session.Statistics.SetupPhases.Select(p => p.Key).ToList();
+            CollectionAssert.IsSubsetOf(new[] { "provider", "root", "template-build" }, started, string.Join(", ", started));
+            Assert.IsTrue(session.Statistics.SetupPhases.All(p => p.Value > TimeSpan.Zero && p.Value <= session.Statistics.SetupTime + TimeSpan.FromSeconds(30)));
+            StringAssert.Contains(session.Statistics.ToJson(), "\"setup_phases_ms\"");
+
+            await session.OpenDefaultDatabaseAsync(TestIsolation.Isolated, TestContext.CancellationToken);
+            Assert.IsTrue(session.Statistics.SetupPhases.Any(p => p.Key == "default-database"));
+        }
+
+        try
+        {
+            // The sweep ran beside the start; ending the session waited for it.
+            Assert.IsFalse(await Database.ExistsAsync(leftover, TestContext.CancellationToken), "the expired leftover was swept");
+        }
+        finally
+        {
+            await DeleteTemplateAsync(template);
+        }
+    }
+
+    [TestMethod]
     public async Task SecondSession_WithTheSameMigrations_ReusesTheTemplate_WithoutMigrating()
     {
         DateTime firstRun;

@@ -9,10 +9,9 @@ namespace Neon.Testing.Engine.Migrations;
 /// </summary>
 internal static class MigrationSourceFingerprint
 {
-    /// <summary>Returns the fingerprint, or <see langword="null"/> when the source cannot say what it would apply.</summary>
-    public static async Task<string?> ComputeAsync(MigrationSource source, NeonTestingOptions options, Branch root, string trackingVersion, CancellationToken cancellationToken)
+    /// <summary>The fingerprint from the source's own part (<see cref="MigrationSource.ComputeFingerprintAsync"/>), computed beforehand; <see langword="null"/> when the part is.</summary>
+    public static string? Combine(MigrationSource source, string? part, NeonTestingOptions options, Branch root, string trackingVersion)
     {
-        var part = await source.ComputeFingerprintAsync(cancellationToken).ConfigureAwait(false);
         if (part is null)
         {
             return null;

@@ -11,6 +11,7 @@ public sealed class SessionStatistics
     private readonly ConcurrentQueue<LeftBranch> _branchesLeft = new();
     private readonly ConcurrentQueue<KeptBranch> _branchesKept = new();
     private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly ConcurrentQueue<KeyValuePair<string, TimeSpan>> _setupPhases = new();
     private long _branchesCreated;
     private long _branchesDeleted;
     private long _resetsClean;
@@ -42,6 +43,12 @@ public sealed class SessionStatistics
 
     /// <summary>Time from session start until the first test could run.</summary>
     public TimeSpan SetupTime { get; internal set; }
+
+    /// <summary>
+    /// Where session start spent its time, phase by phase in the order they ended (<c>provider</c>, <c>fingerprint</c>,
+    /// <c>template</c>, <c>default-database</c>, ...). Phases that ran concurrently overlap, so they may add up to more than <see cref="SetupTime"/>.
+    /// </summary>
+    public IReadOnlyCollection<KeyValuePair<string, TimeSpan>> SetupPhases => _setupPhases;
 
     /// <summary>Resets that found nothing to do.</summary>
     public long ResetsClean => Interlocked.Read(ref _resetsClean);
@@ -90,6 +97,8 @@ public sealed class SessionStatistics
 
     internal void RecordBranchDeleted() => Interlocked.Increment(ref _branchesDeleted);
 
+    internal void RecordSetupPhase(string phase, TimeSpan elapsed) => _setupPhases.Enqueue(new(phase, elapsed));
+
     internal void RecordWarning(string warning) => _warnings.Enqueue(warning);
 
     internal void RecordBranchLeft(string name, string howItGoes) => _branchesLeft.Enqueue(new LeftBranch(name, howItGoes));
@@ -108,6 +117,7 @@ public sealed class SessionStatistics
         ["migrations_applied"] = MigrationsApplied,
         ["migrations_reused"] = MigrationsReused,
         ["setup_ms"] = Math.Round(SetupTime.TotalMilliseconds, 1),
+        ["setup_phases_ms"] = _setupPhases.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => Math.Round(g.Sum(p => p.Value.TotalMilliseconds), 1)),
         ["resets_clean"] = ResetsClean,
         ["resets_restored"] = ResetsRestored,
         ["resets_full"] = ResetsFull,

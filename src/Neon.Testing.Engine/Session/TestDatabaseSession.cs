@@ -29,6 +29,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private string? _sharedConnectionString;
     private string? _readOnlyConnectionString;
     private int _disposed;
+    private Task? _sweep;
     /// <summary>Role of a failed test's kept branch, before its number: <c>failed-1-&lt;method&gt;</c>.</summary>
     private const string KeptRolePrefix = "failed-";
 
@@ -172,18 +173,46 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         logger ??= NullLogger.Instance;
         var stopwatch = Stopwatch.StartNew();
-        var provider = await createProvider(options, logger, cancellationToken).ConfigureAwait(false);
+        var phases = new System.Collections.Concurrent.ConcurrentQueue<KeyValuePair<string, TimeSpan>>();
+
+        // A source's own fingerprint needs no database (EF Core may build its model for it): it is computed while the
+        // provider connects (or starts the embedded cluster) instead of after.
+        var sourcePart = migrationSource is not null && options.MigrationCacheExpiry > TimeSpan.Zero
+            ? Task.Run(() => TimedAsync("fingerprint", () => RunSourceAsync(migrationSource, null, () => migrationSource.ComputeFingerprintAsync(cancellationToken).AsTask())), cancellationToken)
+            : null;
+        IBranchProvider provider;
+        try
+        {
+            provider = await TimedAsync("provider", () => createProvider(options, logger, cancellationToken)).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ObserveAsync(sourcePart).ConfigureAwait(false);
+            throw;
+        }
+
         var session = new TestDatabaseSession(options, migrationSource, provider, logger);
         try
         {
-            var swept = await provider.SweepExpiredAsync(cancellationToken).ConfigureAwait(false);
-            if (swept > 0)
+            if (provider is Providers.Local.LocalBranchProvider)
             {
-                logger.LogInformation("Swept {Count} expired branches left by earlier runs.", swept);
+                // A local server does not limit how many databases it holds: what crashed runs left is swept beside the
+                // start, off its critical path, and awaited before the session ends. Neon limits branches per project,
+                // so there the sweep comes first.
+                session._sweep = Task.Run(() => session.SweepAsync(CancellationToken.None), CancellationToken.None);
+            }
+            else
+            {
+                await session.SweepAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await session.CreateMigrationBranchAsync(cancellationToken).ConfigureAwait(false);
+            await session.CreateMigrationBranchAsync(sourcePart, cancellationToken).ConfigureAwait(false);
             session.Statistics.SetupTime = stopwatch.Elapsed;
+            foreach (var (phase, elapsed) in phases)
+            {
+                session.Statistics.RecordSetupPhase(phase, elapsed);
+            }
+
             logger.LogInformation(
                 "Neon test session {Session} ready on {Provider} in {Elapsed} ms: branch {Branch}, migrations {Migrations}.",
                 session.SessionId, provider.Name, (int)stopwatch.ElapsedMilliseconds, session.MigrationBranch.Name,
@@ -192,9 +221,55 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         }
         catch
         {
+            await ObserveAsync(sourcePart).ConfigureAwait(false);
             await session.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+
+        // Phases are recorded once the session (and its statistics) exist.
+        async Task<T> TimedAsync<T>(string phase, Func<Task<T>> step)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                return await step().ConfigureAwait(false);
+            }
+            finally
+            {
+                phases.Enqueue(new(phase, Stopwatch.GetElapsedTime(started)));
+            }
+        }
+    }
+
+    /// <summary>Waits for a task whose result no longer matters, so that its failure is observed and not rethrown.</summary>
+    private static async Task ObserveAsync(Task? task)
+    {
+        if (task is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The start failed for another reason, which is the one reported.
+        }
+    }
+
+    private async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var swept = await _provider.SweepExpiredAsync(cancellationToken).ConfigureAwait(false);
+        Statistics.RecordSetupPhase("sweep", Stopwatch.GetElapsedTime(started));
+        if (swept > 0)
+        {
+            _logger.LogInformation("Swept {Count} expired branches left by earlier runs.", swept);
+        }
+
+        return swept;
     }
 
     /// <summary>Connection string of the read-only endpoint (created on first use); writes fail in the database.</summary>
@@ -328,8 +403,15 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// endpoint, the shared branch, or the primary isolated branch, which tests take before any other and
     /// which nobody holds until then. Nothing needs to end it; the session deletes it.
     /// </summary>
-    public Task<TestDatabase> OpenDefaultDatabaseAsync(TestIsolation level, CancellationToken cancellationToken = default) =>
-        level is TestIsolation.ReadOnly or TestIsolation.Shared ? OpenUnresetAsync(level, cancellationToken) : OpenPrimaryAsync(level, cancellationToken);
+    public async Task<TestDatabase> OpenDefaultDatabaseAsync(TestIsolation level, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var database = level is TestIsolation.ReadOnly or TestIsolation.Shared
+            ? await OpenUnresetAsync(level, cancellationToken).ConfigureAwait(false)
+            : await OpenPrimaryAsync(level, cancellationToken).ConfigureAwait(false);
+        Statistics.RecordSetupPhase("default-database", Stopwatch.GetElapsedTime(started));
+        return database;
+    }
 
     /// <summary>
     /// Lends a clean isolated branch: a free one from the pool, or a new one when every branch is
@@ -357,6 +439,18 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         }
 
         await _pool.DetachTrackingAsync().ConfigureAwait(false);
+        if (_sweep is { } sweep)
+        {
+            try
+            {
+                await sweep.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Leftovers stay for the next session's sweeper; this session's own branches are deleted below regardless.
+                _logger.LogWarning("Sweeping the branches of earlier runs failed: {Message} The next session retries.", e.Message);
+            }
+        }
 
         if (Options.KeepBranches)
         {
@@ -474,16 +568,20 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         return new IsolatedBranchLease(pool, branch, endpoint.ConnectionString, tracker);
     }
 
-    private async Task CreateMigrationBranchAsync(CancellationToken cancellationToken)
+    private async Task CreateMigrationBranchAsync(Task<string?>? sourcePart, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var root = await _provider.GetRootBranchAsync(cancellationToken).ConfigureAwait(false);
+        Statistics.RecordSetupPhase("root", Stopwatch.GetElapsedTime(started));
         var fingerprint = Options.MigrationCacheExpiry <= TimeSpan.Zero ? null
-            : _migrationSource is { } source ? await RunSourceAsync(source, null, () => MigrationSourceFingerprint.ComputeAsync(source, Options, root, TrackingInstaller.Version, cancellationToken)).ConfigureAwait(false)
+            : _migrationSource is { } source ? MigrationSourceFingerprint.Combine(source, await sourcePart!.ConfigureAwait(false), Options, root, TrackingInstaller.Version)
             : MigrationFingerprint.Compute(Options, root, TrackingInstaller.Version);
+        started = Stopwatch.GetTimestamp();
         if (fingerprint is null)
         {
             _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), root, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
             await MigrateAsync(_migrationBranch, cancellationToken).ConfigureAwait(false);
+            Statistics.RecordSetupPhase("migrate", Stopwatch.GetElapsedTime(started));
             return;
         }
 
@@ -495,6 +593,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             (template, ct) => CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), template, willHaveChildren: true, ct),
             cancellationToken).ConfigureAwait(false);
         TemplateName = templateName;
+        Statistics.RecordSetupPhase(Statistics.MigrationsReused ? "template-clone" : "template-build", Stopwatch.GetElapsedTime(started));
     }
 
     private async Task MigrateAsync(Branch branch, CancellationToken cancellationToken)

@@ -170,6 +170,13 @@ public static class RunSummary
             json.WriteNumber("skippedClean", Number(stats.ResetsClean));
             json.WriteEndObject();
             json.WriteNumber("sessionStartMs", Math.Round(run.Startup.TotalMilliseconds, 1));
+            json.WriteStartObject("sessionStartPhasesMs");
+            foreach (var phase in stats.SetupPhases.GroupBy(p => p.Key))
+            {
+                json.WriteNumber(phase.Key, Math.Round(phase.Sum(p => p.Value.TotalMilliseconds), 1));
+            }
+
+            json.WriteEndObject();
             json.WriteNumber("isolationMs", Math.Round(run.BracketTime.TotalMilliseconds, 1));
             json.WriteNumber("resetMs", Math.Round(stats.IsolationTime.TotalMilliseconds, 1));
             json.WriteNumber("apiCalls", Number(stats.ApiCalls));

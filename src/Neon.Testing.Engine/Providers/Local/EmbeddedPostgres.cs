@@ -94,8 +94,10 @@ public sealed class EmbeddedPostgres
         }
 
         var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken).ConfigureAwait(false)).Trim();
+        // A live postmaster owns the folder: starting another one can only fail, so on a loaded machine (seen at load
+        // average 40, where 5 s was not enough) it is given as long to answer as a server that was just started.
         var port = ClusterProbe.ReadRunningPort(dataDirectory);
-        if (port is not null && await ClusterProbe.CanConnectAsync(AdminConnectionStringFor(port.Value, password), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false))
+        if (port is not null && await ClusterProbe.CanConnectAsync(AdminConnectionStringFor(port.Value, password), ReadyTimeout, cancellationToken).ConfigureAwait(false))
         {
             logger.LogDebug("Reusing the embedded PostgreSQL in {Directory} on port {Port}.", rootDirectory, port);
             return new EmbeddedPostgres(rootDirectory, port.Value, password, start, stopwatch.Elapsed);
