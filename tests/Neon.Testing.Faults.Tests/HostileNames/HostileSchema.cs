@@ -78,8 +78,11 @@ internal static class HostileSchema
             TRUNCATE {{Schema}}."Order Items", public."user", public."{{LongName}}", public.no_key, public."Events", public.spatial_ref_sys_like;
             """),
         ("write a partition directly", """INSERT INTO public."Events; 2026" (id, at, what) OVERRIDING SYSTEM VALUE VALUES (1000, '2026-12-31', 'direct'); DELETE FROM public."Events 2025";"""),
+        // A standalone sequence (always read). A table's own sequence moved without writing the table is caught only with
+        // RestoreOptions.AlwaysCheckSequences (Isolation/README.md), so it moves here together with a write.
         ("advance the sequences", $$"""
-            SELECT nextval('{{Schema.Replace("'", "''")}}."seq ""quoted"" Ü"'), nextval('public."user_table_seq"');
+            SELECT nextval('{{Schema.Replace("'", "''")}}."seq ""quoted"" Ü"'), setval('public."user_table_seq"', 500);
+            UPDATE public."user" SET "from" = "from";
             """),
         ("refresh the materialized view", $$"""
             INSERT INTO {{Schema}}."Order Items" ("select", "naïve ünïcode") VALUES ('more', 100);
