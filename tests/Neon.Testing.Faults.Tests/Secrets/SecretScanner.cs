@@ -46,20 +46,25 @@ internal sealed class SecretScanner
 
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
-            var bytes = File.ReadAllBytes(file);
-            FilesScanned++;
-            ScanText(file, Encoding.UTF8.GetString(bytes));
-            if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-            {
-                using var unpacked = new MemoryStream();
-                using (var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress))
-                {
-                    gzip.CopyTo(unpacked);
-                }
+            ScanFile(file);
+        }
+    }
 
-                ScanText(file + " (unpacked)", Encoding.UTF8.GetString(unpacked.ToArray()));
+    public void ScanFile(string file)
+    {
+        var bytes = File.ReadAllBytes(file);
+        FilesScanned++;
+        ScanText(file, Encoding.UTF8.GetString(bytes));
+        TextsScanned--;
+        if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        {
+            using var unpacked = new MemoryStream();
+            using (var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress))
+            {
+                gzip.CopyTo(unpacked);
             }
 
+            ScanText(file + " (unpacked)", Encoding.UTF8.GetString(unpacked.ToArray()));
             TextsScanned--;
         }
     }
