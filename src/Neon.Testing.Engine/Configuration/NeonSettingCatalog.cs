@@ -9,6 +9,10 @@ namespace Neon.Testing.Engine.Configuration;
 /// </summary>
 public static class NeonSettingCatalog
 {
+    // Neon refuses a branch expiry more than 30 days ahead; a year bounds the template cache (and keeps dates in range).
+    private static readonly TimeSpan MaxBranchExpiry = TimeSpan.FromDays(30);
+    private static readonly TimeSpan MaxMigrationCacheExpiry = TimeSpan.FromDays(365);
+
     /// <summary>Kill switch.</summary>
     public static NeonSetting<bool> Enabled { get; } = new(
         NeonSettings.Enabled, "NEON_ENABLED", "neon-enabled", "NEON1001",
@@ -25,13 +29,13 @@ public static class NeonSettingCatalog
     public static NeonSetting<string?> ProjectId { get; } = new(
         NeonSettings.ProjectId, "NEON_PROJECT_ID", "neon-project-id", "NEON1003",
         "Neon project id. The API key comes from NEON_API_KEY only.", "",
-        () => null, (v, _) => Text(v), (o, v) => o with { ProjectId = v });
+        () => null, (v, _) => ProjectId(v), (o, v) => o with { ProjectId = v });
 
     /// <summary>Neon API key: secret, never on a command line.</summary>
     public static NeonSetting<string?> ApiKey { get; } = new(
         NeonSettings.ApiKey, "NEON_API_KEY", null, "NEON1004",
         "Neon API key; never logged or written. Set the environment variable.", "",
-        () => null, (v, _) => Text(v), (o, v) => o with { ApiKey = v }, isSecret: true);
+        () => null, (v, _) => ApiKey(v), (o, v) => o with { ApiKey = v }, isSecret: true);
 
     /// <summary>Parent branch (Neon) or database (Local).</summary>
     public static NeonSetting<string?> ParentBranch { get; } = new(
@@ -67,7 +71,7 @@ public static class NeonSettingCatalog
     public static NeonSetting<TimeSpan> BranchExpiry { get; } = new(
         NeonSettings.BranchExpiry, "NEON_BRANCH_EXPIRY", "neon-branch-expiry", "NEON1009",
         "Expiry stamped on branches for crashed runs: seconds, 90s, 10m, 2h or hh:mm:ss.", "`600`",
-        () => TimeSpan.FromMinutes(10), (v, _) => Duration(v, allowZero: false), (o, v) => o with { BranchExpiry = v });
+        () => TimeSpan.FromMinutes(10), (v, _) => Duration(v, allowZero: false, MaxBranchExpiry), (o, v) => o with { BranchExpiry = v });
 
     /// <summary>Variable that receives the connection string.</summary>
     public static NeonSetting<string> EnvVar { get; } = new(
@@ -108,7 +112,7 @@ public static class NeonSettingCatalog
     public static NeonSetting<TimeSpan> MigrationCacheExpiry { get; } = new(
         NeonSettings.MigrationCacheExpiry, "NEON_MIGRATION_CACHE_EXPIRY", "neon-migration-cache-expiry", "NEON1014",
         "How long a migrated template may be reused by later sessions; 0 migrates every run.", "`24h`",
-        () => TimeSpan.FromHours(24), (v, _) => Duration(v, allowZero: true), (o, v) => o with { MigrationCacheExpiry = v });
+        () => TimeSpan.FromHours(24), (v, _) => Duration(v, allowZero: true, MaxMigrationCacheExpiry), (o, v) => o with { MigrationCacheExpiry = v });
 
     /// <summary>Default isolation level.</summary>
     public static NeonSetting<TestIsolation> Isolation { get; } = new(

@@ -75,7 +75,9 @@ public sealed partial record NeonTestingOptions
     /// </summary>
     internal static string InvalidValueMessage(NeonSetting setting, string value, SettingSource source, string problem, string hint)
     {
-        var subject = setting.IsSecret ? $"{setting.Property} is set to a value not shown here" : $"{setting.Property} is '{value}'";
+        // Control characters are shown escaped: raw, they would vanish or break the one line of the error.
+        var shown = string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        var subject = setting.IsSecret ? $"{setting.Property} is set to a value not shown here" : $"{setting.Property} is '{shown}'";
         return $"{subject}{problem}. {hint} {source.Fix(setting)}";
     }
 }

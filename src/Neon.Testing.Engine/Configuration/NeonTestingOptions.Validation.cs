@@ -27,7 +27,14 @@ public sealed partial record NeonTestingOptions
         if (Provider == ProviderKind.Neon && string.IsNullOrEmpty(ApiKey))
         {
             throw new NeonConfigurationException(NeonSettings.ApiKey,
-                $"NeonProvider is 'Neon'{From(NeonSettingCatalog.Provider)} but no API key is configured. Set the NEON_API_KEY environment variable, or set NeonProvider to 'Local'.");
+                $"NeonProvider is 'Neon'{From(NeonSettingCatalog.Provider)} but no API key (NeonApiKey) is configured. Set the NEON_API_KEY environment variable, or set NeonProvider to 'Local'.");
+        }
+
+        if (!string.IsNullOrEmpty(MigrationInputs) && string.IsNullOrEmpty(MigrationCommand))
+        {
+            // Only a migration command reads them: set alone (or beside .sql files or a DbContext) they would be silently ignored.
+            throw new NeonConfigurationException(NeonSettings.MigrationInputs,
+                $"NeonMigrationInputs is set{From(NeonSettingCatalog.MigrationInputs)} but NeonMigrationCommand is not: the inputs declare the files the migration command reads. Set NeonMigrationCommand, or clear NeonMigrationInputs (.sql files and EF Core migrations are fingerprinted by themselves).");
         }
 
         if (!string.IsNullOrEmpty(Migrations) && !string.IsNullOrEmpty(MigrationCommand))

@@ -17,7 +17,8 @@ internal static class SettingParsers
     public static T Enum<T>(string value)
         where T : struct, System.Enum
     {
-        if (System.Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed) && !int.TryParse(value, out _))
+        // Neither numbers nor flag combinations ('Isolated,Shared' would parse as Shared): one of the names.
+        if (!value.Contains(',', StringComparison.Ordinal) && System.Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed) && !int.TryParse(value, out _))
         {
             return parsed;
         }
@@ -31,8 +32,11 @@ internal static class SettingParsers
             ? count
             : throw new SettingValueException(", which is not a whole number", $"Use a number from 0 to {maximum}.");
 
-    /// <summary>Accepts seconds (<c>600</c>), a suffixed value (<c>90s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>) or <c>hh:mm:ss</c>.</summary>
-    public static TimeSpan Duration(string value, bool allowZero)
+    /// <summary>
+    /// Accepts seconds (<c>600</c>), a suffixed value (<c>90s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>) or <c>hh:mm:ss</c>,
+    /// up to <paramref name="maximum"/> (a longer one would overflow a date, or be refused by Neon at session start).
+    /// </summary>
+    public static TimeSpan Duration(string value, bool allowZero, TimeSpan maximum)
     {
         TimeSpan? parsed = null;
         var text = value.Trim().ToLowerInvariant();
@@ -40,18 +44,31 @@ internal static class SettingParsers
         var number = char.IsLetter(unit) ? text[..^1] : text;
         if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0 && double.IsFinite(amount))
         {
-            parsed = unit switch
+            double? seconds = unit switch
             {
-                's' or >= '0' and <= '9' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
+                's' or >= '0' and <= '9' => amount,
+                'm' => amount * 60,
+                'h' => amount * 3600,
+                'd' => amount * 86400,
                 _ => null,
             };
+
+            // Compared as a number first: TimeSpan.FromSeconds(1e300) throws instead of saying which setting is wrong.
+            if (seconds is { } total)
+            {
+                parsed = total > maximum.TotalSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(total);
+            }
         }
         else if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero)
         {
             parsed = span;
+        }
+
+        if (parsed > maximum)
+        {
+            throw new SettingValueException(
+                $", which is longer than the longest allowed, {Describe(maximum)}",
+                $"Use at most {Describe(maximum)}: seconds ('600'), a suffix ('90s', '10m', '2h', '1d') or 'hh:mm:ss'.");
         }
 
         if (parsed is null || (!allowZero && parsed == TimeSpan.Zero))
@@ -63,6 +80,9 @@ internal static class SettingParsers
 
         return parsed.Value;
     }
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalDays >= 1 && span.TotalDays == Math.Floor(span.TotalDays) ? $"{span.TotalDays:0}d" : $"{span.TotalSeconds:0}s";
 
     public static Uri HttpAddress(string value)
     {
@@ -76,13 +96,35 @@ internal static class SettingParsers
 
     public static string PostgresName(string value)
     {
-        // PostgreSQL truncates identifiers at 63 bytes; a longer name would silently mean another one.
-        if (value.Length > 63 || value.Any(char.IsControl))
+        // PostgreSQL truncates identifiers at 63 bytes (UTF-8, not characters); a longer name would silently mean another one.
+        if (System.Text.Encoding.UTF8.GetByteCount(value) > 63 || value.Any(char.IsControl))
         {
-            throw new SettingValueException(", which is not a PostgreSQL name", "Use at most 63 characters and no control characters.");
+            throw new SettingValueException(", which is not a PostgreSQL name", "Use at most 63 bytes (63 ASCII characters, fewer accented ones) and no control characters.");
         }
 
         return value;
+    }
+
+    /// <summary>A Neon project id (<c>young-sun-12345678</c>): it goes into every API address, so it is checked here, not by a 404.</summary>
+    public static string ProjectId(string value)
+    {
+        if (value.Length <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            return value;
+        }
+
+        throw new SettingValueException(", which is not a Neon project id", "Use the id the Neon console shows under Project settings (e.g. 'young-sun-12345678'): letters, digits and '-'.");
+    }
+
+    /// <summary>An API key: a bearer token of visible ASCII. One with spaces or control characters (a pasted line break) is refused without being shown.</summary>
+    public static string ApiKey(string value)
+    {
+        if (value.All(c => c is > ' ' and < (char)127))
+        {
+            return value;
+        }
+
+        throw new SettingValueException(", which holds spaces, control or non-ASCII characters", "Copy the key again from the Neon console (Account settings, API keys) without surrounding text or line breaks.");
     }
 
     public static string VariableName(string value)
@@ -192,7 +234,7 @@ internal static class SettingParsers
             _ = new Npgsql.NpgsqlConnectionStringBuilder(value);
             return value;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
             // The value holds a password: neither it nor Npgsql's message about it is repeated.
             throw new SettingValueException(

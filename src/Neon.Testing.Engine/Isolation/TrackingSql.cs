@@ -4,7 +4,7 @@ namespace Neon.Testing.Engine.Isolation;
 internal static class TrackingSql
 {
     /// <summary>Bumped whenever the installed objects change shape; an older installation is rebuilt.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>Serialises concurrent installs into one database ("neon" in ASCII).</summary>
     public const long InstallLockKey = 0x6E656F6E_7472616B;
