@@ -177,7 +177,8 @@ public sealed class LocalBranchProvider : IBranchProvider
             throw new ArgumentException($"Branch name '{request.Name}' is longer than PostgreSQL's 63-byte limit.", nameof(request));
         }
 
-        var marker = new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt);
+        // NeonKeepBranches leaves the branches on purpose: the sweeper lets them live to their expiry after the session ends.
+        var marker = new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt, Kept: _options.KeepBranches);
         await CloneAsync(request.Name, request.ParentId, marker, cancellationToken).ConfigureAwait(false);
         _logger.LogDebug("Created local branch {Branch} from {Parent}.", request.Name, request.ParentId);
         return new Branch(request.Name, request.Name, request.ParentId, request.ExpiresAt, marker.Created);
@@ -233,6 +234,9 @@ public sealed class LocalBranchProvider : IBranchProvider
         // The database moves aside under the new name (its marker comes with it) and a fresh clone takes the old name:
         // the cost of a full reset, with a rename instead of the drop.
         var preserved = await RenameBranchAsync(branch, preserveAs, cancellationToken).ConfigureAwait(false);
+
+        // Kept on purpose (a failed test's state, to look at): it outlives the session until its expiry.
+        await _admin.ExecuteAsync($"COMMENT ON DATABASE {PgIdentifier.Quote(preserveAs)} IS {PgIdentifier.Literal((marker with { Kept = true }).Format())}", cancellationToken).ConfigureAwait(false);
         await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
         return preserved;
     }
