@@ -31,6 +31,12 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     private int _ended;
     private PosixSignalRegistration? _terminate;
 
+    // SIGTERM while the session starts (migrations may take a while): the start is cancelled, which deletes what it
+    // made, and the signal waits (within a bound) for that before the process goes.
+    private static readonly TimeSpan StartUnwind = TimeSpan.FromSeconds(20);
+    private readonly CancellationTokenSource _starting = new();
+    private readonly ManualResetEventSlim _startDone = new();
+
     public NeonTestingSessionHandler(IServiceProvider services)
     {
         _services = services;
@@ -82,27 +88,39 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
                 testSessionContext.CancellationToken).ConfigureAwait(false);
         }
 
+        var results = _services.GetConfiguration().GetTestResultDirectory();
+        if (!OperatingSystem.IsWindows())
+        {
+            // The platform ends the process on SIGTERM (docker stop, CI timeouts) before ProcessExit handlers get their
+            // turn: clean up first. Registered before the start, so a SIGTERM during the migrations cleans up too.
+            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
+            {
+                _starting.Cancel();
+                _startDone.Wait(StartUnwind);
+                EndAtExit(results);
+            });
+        }
+
+        using var starting = CancellationTokenSource.CreateLinkedTokenSource(testSessionContext.CancellationToken, _starting.Token);
         try
         {
-            (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, testSessionContext.CancellationToken).ConfigureAwait(false);
+            (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, starting.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             StopBeforeAnyTest($"Neon.Testing could not start the session, so no test ran: {e.Message}");
             return;
         }
+        finally
+        {
+            _startDone.Set();
+        }
 
         if (_ownsRun)
         {
-            // Ctrl-C (the platform cancels the run and exits without finishing the session) and SIGTERM (docker stop,
-            // CI timeouts: the runtime raises ProcessExit) must still delete the branches.
-            var results = _services.GetConfiguration().GetTestResultDirectory();
+            // Ctrl-C (the platform cancels the run and exits without finishing the session) and SIGTERM (the runtime
+            // raises ProcessExit) must still delete the branches.
             AppDomain.CurrentDomain.ProcessExit += (_, _) => EndAtExit(results);
-            if (!OperatingSystem.IsWindows())
-            {
-                // The platform ends the process on SIGTERM before ProcessExit handlers get their turn: clean up first.
-                _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => EndAtExit(results));
-            }
         }
 
         await DisplayAsync(
@@ -133,14 +151,14 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         await DisplayAsync(run.WriteSummary(results), cancellationToken).ConfigureAwait(false);
 
         // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
-        var file = new FileInfo(Path.Combine(results, RunSummary.TextFileName));
+        var file = new FileInfo(Path.Combine(results, RunSummary.TextFileNameFor(run.TestAssemblyName)));
         await _services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Neon.Testing summary", "What the Neon.Testing session did: branches, migrations, resets")).ConfigureAwait(false);
     }
 
     /// <summary>Ends the run when the process ends before the session finished (cancelled, terminated): branches deleted, summary written.</summary>
     private void EndAtExit(string results)
     {
-        if (_run is not { } run || Interlocked.Exchange(ref _ended, 1) != 0)
+        if (_run is not { } run || !_ownsRun || Interlocked.Exchange(ref _ended, 1) != 0)
         {
             return;
         }
@@ -152,7 +170,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Console.Error.WriteLine($"Neon.Testing: the run was cancelled and ending its session failed: {e.Message}. Its branches expire by themselves and the next session's sweeper removes them.");
+            Console.Error.WriteLine($"Neon.Testing: the run was cancelled and ending its session failed: {e.Message}. Its branches expire by themselves, and the next session removes them (on the local engine at its start, on Neon once expired).");
         }
     }
 

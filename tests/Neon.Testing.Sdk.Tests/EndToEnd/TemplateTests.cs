@@ -22,7 +22,7 @@ public sealed class TemplateTests
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         Assert.AreEqual((0, 4, 4), TemplateProject.Totals(run.Output), run.Output);
         StringAssert.Contains(await File.ReadAllTextAsync(Path.Combine(project.Directory, "obj", "Debug", "net10.0", "NeonTesting.g.cs")), "GlobalTestInitialize");
-        Assert.IsTrue(File.Exists(Path.Combine(project.Directory, "bin", "Debug", "net10.0", "TestResults", "neon-testing-summary.json")), "the summary was not written");
+        Assert.IsTrue(File.Exists(Path.Combine(project.Directory, "bin", "Debug", "net10.0", "TestResults", "neon-testing-summary.TplMSTest.json")), "the summary was not written");
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray(), "the run left branches behind");
 
         // The same tests reading DATABASE_URL while others run: each overlapping one fails once, with the message once.
