@@ -42,7 +42,8 @@ public sealed partial class ConcurrentProjectsTests
             Directory.CreateDirectory(Path.Combine(folder, "tmp"));
             return new Dictionary<string, string?>
             {
-                ["NEON_LOCAL_CONNECTION_STRING"] = server.Server.AdminConnectionString,
+                // Eight test processes start at once on a small machine: give the server time to answer.
+                ["NEON_LOCAL_CONNECTION_STRING"] = new Npgsql.NpgsqlConnectionStringBuilder(server.Server.AdminConnectionString) { Timeout = 60 }.ConnectionString,
                 ["NEON_LOCAL_DATA_DIR"] = Path.Combine(folder, "data"),
                 ["TMPDIR"] = Path.Combine(folder, "tmp"),
             };
@@ -146,7 +147,7 @@ public sealed partial class ConcurrentProjectsTests
     }
 
     // A duplicate database or role: two sessions picked the same name.
-    [GeneratedRegex("42P04|42710|already exists", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("42P04|42710|(database|role) \"neon-testing/[^\"]*\" already exists")]
     private static partial Regex Collision();
 
     [GeneratedRegex(@"^\s*passed SeesOnlyItsOwnRows", RegexOptions.Multiline)]

@@ -79,6 +79,7 @@ public sealed class ServerDeathTests
             await using var next = ProcessRunSample.StartTestApp(nextResults.Directory, ["--filter", "Name=Insert_First"], nextEnvironment());
             Assert.IsTrue(await next.WaitForExitAsync(PhaseTimeout), next.Output);
             figures["nextRunExitCode"] = next.ExitCode;
+            await server.RefreshAsync();
             var left = dead.Intersect(await server.Cluster.LitterAsync()).ToList();
             figures["leftoversAfterNextRun"] = left.Count;
             Assert.AreEqual(0, next.ExitCode, next.Output);

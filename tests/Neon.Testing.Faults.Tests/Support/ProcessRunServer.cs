@@ -48,6 +48,9 @@ public sealed class ProcessRunServer : IAsyncDisposable
         Server = await EmbeddedPostgres.StartAsync(Directory, NullLogger.Instance);
     }
 
+    /// <summary>Finds the server again after a run restarted it (a killed postmaster comes back on another port).</summary>
+    public async Task RefreshAsync() => Server = await EmbeddedPostgres.StartAsync(Directory, NullLogger.Instance);
+
     public async ValueTask DisposeAsync()
     {
         await EmbeddedPostgres.StopAsync(Directory);

@@ -95,7 +95,9 @@ public sealed class EmbeddedPostgres
 
         var password = (await File.ReadAllTextAsync(passwordFile, cancellationToken).ConfigureAwait(false)).Trim();
         var port = ClusterProbe.ReadRunningPort(dataDirectory);
-        if (port is not null && await ClusterProbe.CanConnectAsync(AdminConnectionStringFor(port.Value, password), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false))
+        // A live postmaster owns the data folder: a second one can never start there, so a slow answer (a machine
+        // loaded by several test processes starting at once) is waited for as long as a start would be.
+        if (port is not null && await ClusterProbe.CanConnectAsync(AdminConnectionStringFor(port.Value, password), ReadyTimeout, cancellationToken).ConfigureAwait(false))
         {
             logger.LogDebug("Reusing the embedded PostgreSQL in {Directory} on port {Port}.", rootDirectory, port);
             return new EmbeddedPostgres(rootDirectory, port.Value, password, start, stopwatch.Elapsed);
