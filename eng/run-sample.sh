@@ -30,6 +30,6 @@ started=$(date +%s.%N)
 dotnet test --project "samples/$sample.Tests/$sample.Tests.csproj" --results-directory "$results"
 status=$?
 echo
-echo "== Session summary of samples/$sample.Tests, $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s of dotnet test ($results/neon-testing-summary.txt; the same numbers as JSON in neon-testing-summary.json) =="
-cat "$results/neon-testing-summary.txt" 2>/dev/null || echo "(no summary written)"
+echo "== Session summary of samples/$sample.Tests, $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s of dotnet test ($results/neon-testing-summary.$sample.Tests.txt; the same numbers as JSON in neon-testing-summary.$sample.Tests.json) =="
+cat "$results/neon-testing-summary.$sample.Tests.txt" 2>/dev/null || echo "(no summary written)"
 exit "$status"

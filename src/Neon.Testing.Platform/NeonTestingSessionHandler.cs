@@ -22,11 +22,20 @@ namespace Neon.Testing.Platform;
 /// </summary>
 internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, IDataProducer, IOutputDeviceDataProducer
 {
+    /// <summary>Exit code of a test app whose <c>dotnet test</c> went away: the platform's "test session aborted".</summary>
+    private const int ExitCodeOrphaned = 3;
+
     private readonly IServiceProvider _services;
     private NeonTestRun? _run;
     private bool _ownsRun;
     private int _ended;
     private PosixSignalRegistration? _terminate;
+
+    // SIGTERM while the session starts (migrations may take a while): the start is cancelled, which deletes what it
+    // made, and the signal waits (within a bound) for that before the process goes.
+    private static readonly TimeSpan StartUnwind = TimeSpan.FromSeconds(20);
+    private readonly CancellationTokenSource _starting = new();
+    private readonly ManualResetEventSlim _startDone = new();
 
     public NeonTestingSessionHandler(IServiceProvider services)
     {
@@ -79,27 +88,40 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
                 testSessionContext.CancellationToken).ConfigureAwait(false);
         }
 
+        var results = _services.GetConfiguration().GetTestResultDirectory();
+        WatchDotnetTest(results);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The platform ends the process on SIGTERM (docker stop, CI timeouts) before ProcessExit handlers get their
+            // turn: clean up first. Registered before the start, so a SIGTERM during the migrations cleans up too.
+            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
+            {
+                _starting.Cancel();
+                _startDone.Wait(StartUnwind);
+                EndAtExit(results);
+            });
+        }
+
+        using var starting = CancellationTokenSource.CreateLinkedTokenSource(testSessionContext.CancellationToken, _starting.Token);
         try
         {
-            (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, testSessionContext.CancellationToken).ConfigureAwait(false);
+            (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, starting.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             SessionStartFailure.StopProcess(SessionStartFailure.Describe(e));
             return;
         }
+        finally
+        {
+            _startDone.Set();
+        }
 
         if (_ownsRun)
         {
-            // Ctrl-C (the platform cancels the run and exits without finishing the session) and SIGTERM (docker stop,
-            // CI timeouts: the runtime raises ProcessExit) must still delete the branches.
-            var results = _services.GetConfiguration().GetTestResultDirectory();
+            // Ctrl-C (the platform cancels the run and exits without finishing the session) and SIGTERM (the runtime
+            // raises ProcessExit) must still delete the branches.
             AppDomain.CurrentDomain.ProcessExit += (_, _) => EndAtExit(results);
-            if (!OperatingSystem.IsWindows())
-            {
-                // The platform ends the process on SIGTERM before ProcessExit handlers get their turn: clean up first.
-                _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => EndAtExit(results));
-            }
         }
 
         if (UnderDotnetTest)
@@ -145,14 +167,59 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
 
         // `dotnet test` shows no extension output of a passing run, but it lists the session's artifacts: the summary's path at least.
-        var file = new FileInfo(Path.Combine(results, RunSummary.TextFileName));
+        var file = new FileInfo(Path.Combine(results, RunSummary.TextFileNameFor(run.TestAssemblyName)));
         await _services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Neon.Testing summary", "What the Neon.Testing session did: branches, migrations, resets")).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Under <c>dotnet test</c> the app is a child nobody signals when <c>dotnet test</c> alone is interrupted (its pid
+    /// sent SIGINT or SIGTERM, a runner stopping it): the orphan would go on, or wait on the server, with its branches.
+    /// It watches its parent and, once that is gone, ends as on SIGTERM: start cancelled, session ended, process exits.
+    /// </summary>
+    private void WatchDotnetTest(string results)
+    {
+        var arguments = Environment.GetCommandLineArgs();
+        var underDotnetTest = arguments.Any(a => a.Equals("--dotnet-test-pipe", StringComparison.OrdinalIgnoreCase) || a.Equals("dotnettestcli", StringComparison.OrdinalIgnoreCase));
+        if (!underDotnetTest || ParentProcessId() is not { } parent || parent <= 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            while (ParentProcessId() == parent)
+            {
+                await Task.Delay(250).ConfigureAwait(false);
+            }
+
+            Console.Error.WriteLine("Neon.Testing: dotnet test is gone; its orphaned test app ends its session and exits.");
+            _starting.Cancel();
+            _startDone.Wait(StartUnwind);
+            EndAtExit(results);
+            Environment.Exit(ExitCodeOrphaned);
+        });
+    }
+
+    /// <summary>The parent's pid on Linux (from /proc), else <see langword="null"/>.</summary>
+    private static int? ParentProcessId()
+    {
+        try
+        {
+            // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Ends the run when the process ends before the session finished (cancelled, terminated): branches deleted, summary written.</summary>
     private void EndAtExit(string results)
     {
-        if (_run is not { } run || Interlocked.Exchange(ref _ended, 1) != 0)
+        if (_run is not { } run || !_ownsRun || Interlocked.Exchange(ref _ended, 1) != 0)
         {
             return;
         }
@@ -164,7 +231,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Console.Error.WriteLine($"Neon.Testing: the run was cancelled and ending its session failed: {e.Message}. Its branches expire by themselves and the next session's sweeper removes them.");
+            Console.Error.WriteLine($"Neon.Testing: the run was cancelled and ending its session failed: {e.Message}. Its branches expire by themselves, and the next session removes them (on the local engine at its start, on Neon once expired).");
         }
     }
 

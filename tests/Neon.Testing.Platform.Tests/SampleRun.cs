@@ -10,10 +10,11 @@ public sealed partial class SampleRun
     {
         ExitCode = exitCode;
         Output = output;
-        var summary = Path.Combine(resultsDirectory, "neon-testing-summary.json");
-        Summary = File.Exists(summary) ? JsonDocument.Parse(File.ReadAllText(summary)).RootElement : null;
-        var text = Path.Combine(resultsDirectory, "neon-testing-summary.txt");
-        SummaryText = File.Exists(text) ? File.ReadAllText(text) : null;
+        // One summary per test assembly: neon-testing-summary.<assembly>.json and .txt.
+        var summary = Directory.GetFiles(resultsDirectory, "neon-testing-summary.*.json").SingleOrDefault();
+        Summary = summary is null ? null : JsonDocument.Parse(File.ReadAllText(summary)).RootElement;
+        var text = Directory.GetFiles(resultsDirectory, "neon-testing-summary.*.txt").SingleOrDefault();
+        SummaryText = text is null ? null : File.ReadAllText(text);
         foreach (Match match in ResultLine().Matches(output))
         {
             var name = match.Groups[2].Value;

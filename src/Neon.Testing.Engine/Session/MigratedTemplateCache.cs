@@ -32,6 +32,11 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
         var templateName = BranchNames.ForTemplate(fingerprint);
         using (provider is ISharedTemplateBuilds ? null : await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
         {
+            // The file lock spans one machine; machines sharing one PostgreSQL server (NeonLocalConnectionString) meet on the server.
+            var serverLock = provider is Providers.Local.LocalBranchProvider local
+                ? await local.AcquireTemplateLockAsync(templateName, TemplateLockTimeout, cancellationToken).ConfigureAwait(false)
+                : NoServerLock.Instance;
+            await using var releaseServerLock = serverLock.ConfigureAwait(false);
             var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
             IAsyncDisposable? claim = null;
             if (template is null && provider is ISharedTemplateBuilds shared)
@@ -146,5 +151,13 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
             TimeSpan.FromMilliseconds(100),
             $"Waited {TemplateLockTimeout.TotalMinutes:0} minutes for another test process to migrate '{templateName}'. If no other test run is active, delete {path}.",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Providers without a server-wide lock (Neon) rely on the file lock alone.</summary>
+    private sealed class NoServerLock : IAsyncDisposable
+    {
+        public static readonly NoServerLock Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

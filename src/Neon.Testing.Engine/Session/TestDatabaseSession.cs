@@ -489,7 +489,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 {
                     // A branch that was to have children carries no expiry: only the sweeper's age window removes it.
                     var fallback = _created[i].ExpiresAt is { } expires
-                        ? $"It expires at {expires:u}, and the next session's sweeper removes it."
+                        ? $"It expires at {expires:u}; the next session removes it (on the local engine at its start, else once expired)."
                         : $"It carries no expiry (it was to have children), so a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min).";
                     _logger.LogWarning("Could not delete branch {Branch}: {Message} {Fallback}", _created[i].Name, e.Message.TrimEnd('.') + ".", fallback);
                     Statistics.RecordBranchLeft(_created[i].Name, fallback);

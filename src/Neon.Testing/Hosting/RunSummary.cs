@@ -8,11 +8,32 @@ namespace Neon.Testing.Hosting;
 /// <summary>The end-of-session summary: a few lines for the console and the same numbers as JSON.</summary>
 public static class RunSummary
 {
-    /// <summary>File name of the JSON summary, written under the test results directory.</summary>
+    /// <summary>File name of the JSON summary of a run whose test assembly is not known (see <see cref="JsonFileNameFor"/>).</summary>
     public const string FileName = "neon-testing-summary.json";
 
-    /// <summary>File name of the readable summary (the console lines), beside the JSON: what scripts and CI logs print.</summary>
+    /// <summary>File name of the readable summary of a run whose test assembly is not known (see <see cref="TextFileNameFor"/>).</summary>
     public const string TextFileName = "neon-testing-summary.txt";
+
+    /// <summary>
+    /// File name of the JSON summary of <paramref name="testAssemblyName"/>'s run, written under the test results
+    /// directory: <c>neon-testing-summary.&lt;assembly&gt;.json</c>, one per test assembly, so the projects of a solution
+    /// run that share a results directory each keep theirs.
+    /// </summary>
+    public static string JsonFileNameFor(string? testAssemblyName) => NameFor(FileName, testAssemblyName);
+
+    /// <summary>File name of the readable summary (the console lines) beside the JSON: <c>neon-testing-summary.&lt;assembly&gt;.txt</c>.</summary>
+    public static string TextFileNameFor(string? testAssemblyName) => NameFor(TextFileName, testAssemblyName);
+
+    private static string NameFor(string fileName, string? testAssemblyName)
+    {
+        if (string.IsNullOrWhiteSpace(testAssemblyName))
+        {
+            return fileName;
+        }
+
+        var safe = string.Concat(testAssemblyName.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
+        return $"{Path.GetFileNameWithoutExtension(fileName)}.{safe}{Path.GetExtension(fileName)}";
+    }
 
     /// <summary>A few lines for the console.</summary>
     public static string ToText(NeonTestRun run)
@@ -193,7 +214,7 @@ public static class RunSummary
     public static string WriteJson(NeonTestRun run, string directory)
     {
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
+        var path = Path.Combine(directory, JsonFileNameFor(run.TestAssemblyName));
         File.WriteAllText(path, ToJson(run));
         return path;
     }
@@ -202,7 +223,7 @@ public static class RunSummary
     public static string WriteText(NeonTestRun run, string directory)
     {
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, TextFileName);
+        var path = Path.Combine(directory, TextFileNameFor(run.TestAssemblyName));
         File.WriteAllText(path, ToText(run) + Environment.NewLine);
         return path;
     }

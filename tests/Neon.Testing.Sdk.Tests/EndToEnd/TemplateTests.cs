@@ -22,7 +22,7 @@ public sealed class TemplateTests
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         Assert.AreEqual((0, 4, 4), TemplateProject.Totals(run.Output), run.Output);
         StringAssert.Contains(await File.ReadAllTextAsync(Path.Combine(project.Directory, "obj", "Debug", "net10.0", "NeonTesting.g.cs")), "GlobalTestInitialize");
-        Assert.IsTrue(File.Exists(Path.Combine(project.Directory, "bin", "Debug", "net10.0", "TestResults", "neon-testing-summary.json")), "the summary was not written");
+        Assert.IsTrue(File.Exists(Path.Combine(project.Directory, "bin", "Debug", "net10.0", "TestResults", "neon-testing-summary.TplMSTest.json")), "the summary was not written");
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray(), "the run left branches behind");
 
         // The same tests reading DATABASE_URL while others run: each overlapping one fails once, with the message once.
@@ -135,7 +135,7 @@ public sealed class TemplateTests
     {
         if (passed && output.Contains("Test run summary:", StringComparison.Ordinal))
         {
-            var files = Directory.GetFiles(project.Directory, "neon-testing-summary.txt", SearchOption.AllDirectories);
+            var files = Directory.GetFiles(project.Directory, "neon-testing-summary.*.txt", SearchOption.AllDirectories);
             Assert.IsNotEmpty(files, "no summary file: " + output);
             StringAssert.Contains(File.ReadAllText(files[0]), "Neon.Testing: Local provider; branches created");
             return;

@@ -18,7 +18,7 @@ for rep in 1 2 3; do
   for cat in single clean writing; do
     s=$(date +%s.%N); $B --filter TestCategory=$cat --results-directory "$out/$cat-$rep" >"$out/$cat-$rep.log" 2>&1 || true; e=$(date +%s.%N); on=$(echo "$e - $s" | bc)
     s=$(date +%s.%N); DATABASE_URL="$BASE" $B --filter TestCategory=$cat --neon-enabled false >"$out/off-$cat-$rep.log" 2>&1 || true; e=$(date +%s.%N); off=$(echo "$e - $s" | bc)
-    python3 - "$out/$cat-$rep/neon-testing-summary.json" "$cat" "$rep" "$on" "$off" <<'PY'
+    python3 - "$out/$cat-$rep/neon-testing-summary.Neon.Samples.MSTest.Bench.json" "$cat" "$rep" "$on" "$off" <<'PY'
 import json, sys
 path, cat, rep, on, off = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
 d = json.load(open(path))

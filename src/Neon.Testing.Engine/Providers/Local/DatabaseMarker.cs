@@ -5,14 +5,16 @@ namespace Neon.Testing.Engine.Providers.Local;
 
 /// <summary>
 /// The comment we put on every database and role we create. Nothing is reset, cloned into or
-/// dropped unless it carries both our name prefix and this marker.
+/// dropped unless it carries both our name prefix and this marker. <c>Kept</c> marks what is left on purpose (a failed
+/// test's branch, <c>NeonKeepBranches</c>): the sweeper waits for its expiry even once its session is gone.
 /// </summary>
 internal sealed record DatabaseMarker(
     [property: JsonPropertyName("kind")] string Kind,
     [property: JsonPropertyName("session")] string? Session,
     [property: JsonPropertyName("parent")] string? Parent,
     [property: JsonPropertyName("created")] DateTimeOffset Created,
-    [property: JsonPropertyName("expires")] DateTimeOffset? Expires)
+    [property: JsonPropertyName("expires")] DateTimeOffset? Expires,
+    [property: JsonPropertyName("kept"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Kept = false)
 {
     private const string Tag = "neon-testing ";
 

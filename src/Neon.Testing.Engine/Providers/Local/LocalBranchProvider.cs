@@ -17,6 +17,9 @@ public sealed class LocalBranchProvider : IBranchProvider
     // the sweeper leaves alone anything whose owner still holds it.
     internal const int LivenessLockClass = 0x4E454F4E;
 
+    // Template builds: one advisory lock per template name (objid = hash), held while a process builds it.
+    internal const int TemplateLockClass = 0x4E454F54;
+
     private readonly NeonTestingOptions _options;
     private readonly ILogger _logger;
     private readonly NpgsqlConnectionStringBuilder _server;
@@ -177,7 +180,8 @@ public sealed class LocalBranchProvider : IBranchProvider
             throw new ArgumentException($"Branch name '{request.Name}' is longer than PostgreSQL's 63-byte limit.", nameof(request));
         }
 
-        var marker = new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt);
+        // NeonKeepBranches leaves the branches on purpose: the sweeper lets them live to their expiry after the session ends.
+        var marker = new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt, Kept: _options.KeepBranches);
         await CloneAsync(request.Name, request.ParentId, marker, cancellationToken).ConfigureAwait(false);
         _logger.LogDebug("Created local branch {Branch} from {Parent}.", request.Name, request.ParentId);
         return new Branch(request.Name, request.Name, request.ParentId, request.ExpiresAt, marker.Created);
@@ -233,6 +237,9 @@ public sealed class LocalBranchProvider : IBranchProvider
         // The database moves aside under the new name (its marker comes with it) and a fresh clone takes the old name:
         // the cost of a full reset, with a rename instead of the drop.
         var preserved = await RenameBranchAsync(branch, preserveAs, cancellationToken).ConfigureAwait(false);
+
+        // Kept on purpose (a failed test's state, to look at): it outlives the session until its expiry.
+        await _admin.ExecuteAsync($"COMMENT ON DATABASE {PgIdentifier.Quote(preserveAs)} IS {PgIdentifier.Literal((marker with { Kept = true }).Format())}", cancellationToken).ConfigureAwait(false);
         await CloneAsync(branch.Id, parent, marker, cancellationToken).ConfigureAwait(false);
         return preserved;
     }
@@ -327,6 +334,47 @@ public sealed class LocalBranchProvider : IBranchProvider
         await _liveness.DisposeAsync().ConfigureAwait(false);
         await _admin.DisposeAsync().ConfigureAwait(false);
         _endpointLock.Dispose();
+    }
+
+    /// <summary>
+    /// Takes the server-wide lock for building <paramref name="templateName"/>, waiting at most <paramref name="timeout"/>;
+    /// dispose to release. Test processes of other machines sharing this server (NeonLocalConnectionString) wait here
+    /// too: the file lock of <see cref="Session.MigratedTemplateCache"/> spans one machine only. A process that dies
+    /// releases it with its connection.
+    /// </summary>
+    internal async Task<IAsyncDisposable> AcquireTemplateLockAsync(string templateName, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var key = BitConverter.ToInt32(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(templateName)), 0);
+        var connection = new NpgsqlConnection(_server.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                await using (var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1, $2)", connection))
+                {
+                    command.Parameters.AddWithValue(TemplateLockClass);
+                    command.Parameters.AddWithValue(key);
+                    if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                    {
+                        return connection;
+                    }
+                }
+
+                if (waited.Elapsed > timeout)
+                {
+                    throw new TimeoutException($"Waited {timeout.TotalMinutes:0} minutes for another test process on this PostgreSQL server to migrate '{templateName}'.");
+                }
+
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>A connection string to <paramref name="database"/> on this server (for tests and tools).</summary>

@@ -154,6 +154,56 @@ public sealed class LocalBranchProviderTests
     }
 
     [TestMethod]
+    public async Task Sweeper_RemovesADeadRunsUnexpiredBranchesAtOnce_ButNotKeptOnesOrTemplatesOrALiveRunsBranches()
+    {
+        var expires = DateTimeOffset.UtcNow.AddHours(1);
+        Branch dead;
+        Branch kept;
+        Branch keptWithRun;
+        Branch template;
+        await using (var deadRun = await LocalBranchProvider.CreateAsync(Options(), NullLogger.Instance, TestContext.CancellationToken))
+        {
+            var root = await deadRun.GetRootBranchAsync(TestContext.CancellationToken);
+            dead = await deadRun.CreateBranchAsync(new BranchRequest(Name("isolated-1"), root.Id, expires), TestContext.CancellationToken);
+            _ = await deadRun.GetEndpointAsync(dead, readOnly: true, TestContext.CancellationToken);
+            var failed = await deadRun.CreateBranchAsync(new BranchRequest(Name("isolated-2"), root.Id, expires), TestContext.CancellationToken);
+            kept = await deadRun.PreserveAndResetBranchAsync(failed, failed.Id + "-failed-1-x", TestContext.CancellationToken);
+            await deadRun.DeleteBranchAsync(failed, TestContext.CancellationToken);
+            template = await deadRun.CreateBranchAsync(new BranchRequest(BranchNames.Prefix + "template-" + BranchNames.NewSessionId() + "sweeptest", root.Id, expires, WillHaveChildren: true), TestContext.CancellationToken);
+        }
+
+        await using (var keepingRun = await LocalBranchProvider.CreateAsync(new NeonTestingOptions { Provider = ProviderKind.Local, LocalDataDirectory = TestPostgres.RootDirectory, KeepBranches = true }, NullLogger.Instance, TestContext.CancellationToken))
+        {
+            var root = await keepingRun.GetRootBranchAsync(TestContext.CancellationToken);
+            keptWithRun = await keepingRun.CreateBranchAsync(new BranchRequest(Name("isolated-1"), root.Id, expires), TestContext.CancellationToken);
+        }
+
+        await using var live = await LocalBranchProvider.CreateAsync(Options(), NullLogger.Instance, TestContext.CancellationToken);
+        var liveRoot = await live.GetRootBranchAsync(TestContext.CancellationToken);
+        var liveBranch = await live.CreateBranchAsync(new BranchRequest(Name("live"), liveRoot.Id, expires), TestContext.CancellationToken);
+        try
+        {
+            await using var sweeper = await LocalBranchProvider.CreateAsync(Options(), NullLogger.Instance, TestContext.CancellationToken);
+            await sweeper.SweepExpiredAsync(TestContext.CancellationToken);
+
+            Assert.IsFalse(await Database.ExistsAsync(dead.Id, TestContext.CancellationToken), "its run is gone: nothing can use it any more");
+            Assert.IsFalse(await Database.ExistsAsync(dead.Id + ".ro", TestContext.CancellationToken));
+            Assert.IsTrue(await Database.ExistsAsync(kept.Id, TestContext.CancellationToken), "a failed test's branch is kept to its expiry");
+            Assert.IsTrue(await Database.ExistsAsync(keptWithRun.Id, TestContext.CancellationToken), "NeonKeepBranches keeps to the expiry");
+            Assert.IsTrue(await Database.ExistsAsync(template.Id, TestContext.CancellationToken), "a completed template is a cache");
+            Assert.IsTrue(await Database.ExistsAsync(liveBranch.Id, TestContext.CancellationToken), "its session is alive");
+        }
+        finally
+        {
+            await live.DeleteBranchAsync(liveBranch, TestContext.CancellationToken);
+            foreach (var branch in new[] { kept, keptWithRun, template })
+            {
+                await live.DeleteBranchAsync(branch, TestContext.CancellationToken);
+            }
+        }
+    }
+
+    [TestMethod]
     public async Task ExternalServer_WithACreateDbRole_BranchesAndKeepsReadOnlyEndpointsReadOnly()
     {
         var role = "neon_it_owner_" + BranchNames.NewSessionId();
