@@ -48,7 +48,7 @@ internal static class BenchSchema
         var row = 1 + (iteration * 37 % SeedRows);
         switch (scenario)
         {
-            case Scenario.Clean:
+            case Scenario.Clean or Scenario.CleanAfterSeed:
                 return $"SELECT count(*) FROM app.t01 WHERE qty > {row}";
             case Scenario.TwoTables:
                 return $"""
@@ -69,6 +69,8 @@ internal static class BenchSchema
                     ALTER TABLE app.t10 ADD COLUMN extra int;
                     INSERT INTO app.t03 (name, qty, parent_id) VALUES ('ddl', 1, {row});
                     """;
+            case Scenario.SeedChange:
+                return $"UPDATE app.t02 SET qty = qty + 1 WHERE id = {row}";
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario));
         }
@@ -80,6 +82,8 @@ internal static class BenchSchema
         Scenario.TwoTables => "two_tables",
         Scenario.TwentyTables => "twenty_tables",
         Scenario.Ddl => "ddl",
+        Scenario.SeedChange => "seed_change",
+        Scenario.CleanAfterSeed => "clean_after_seed",
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
     };
 }
