@@ -9,10 +9,14 @@ internal static class BenchSchema
     public const int Tables = 50;
     public const int SeedRows = 1000;
 
-    public static string Create()
+    /// <summary>
+    /// The schema with <paramref name="tables"/> tables; with <paramref name="bigRows"/>, t02 is seeded with that many rows
+    /// instead (the cost-growth runs, which need no copy of the seed rows for truncate-everything strategies).
+    /// </summary>
+    public static string Create(int tables = Tables, int bigRows = 0)
     {
         var sql = new StringBuilder("CREATE SCHEMA app;\n");
-        for (var k = 1; k <= Tables; k++)
+        for (var k = 1; k <= tables; k++)
         {
             var parent = k == 1 ? "" : $" REFERENCES app.{Table(k - 1)} (id)";
             sql.AppendLine(CultureInfo.InvariantCulture, $"""
@@ -25,6 +29,16 @@ internal static class BenchSchema
                 CREATE INDEX ON app.{Table(k)} (parent_id);
                 CREATE INDEX ON app.{Table(k)} (name);
                 """);
+        }
+
+        if (bigRows > 0 || tables != Tables)
+        {
+            sql.AppendLine(CultureInfo.InvariantCulture, $"""
+                INSERT INTO app.t01 (name, qty, created_at) SELECT 'seed ' || g, g, '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, {SeedRows}) g;
+                INSERT INTO app.t02 (name, qty, created_at, parent_id) SELECT 'seed ' || g, g, '2024-01-01', 1 + g % {SeedRows} FROM generate_series(1, {Math.Max(bigRows, SeedRows)}) g;
+                ANALYZE app.t01, app.t02;
+                """);
+            return sql.ToString();
         }
 
         sql.AppendLine(CultureInfo.InvariantCulture, $"""

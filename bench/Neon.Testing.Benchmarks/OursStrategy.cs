@@ -4,9 +4,9 @@ using Npgsql;
 namespace Neon.Testing.Benchmarks;
 
 /// <summary>Change tracking: the branch carries tracking from its template; the step is <see cref="ChangeTracker.ResetAsync"/>.</summary>
-internal sealed class OursStrategy(BenchCluster cluster, string template, string name = "ours", string? role = null) : IIsolationStrategy
+internal sealed class OursStrategy(BenchCluster cluster, string template, string name = "ours", string? role = null, string? suffix = null) : IIsolationStrategy
 {
-    private readonly string _database = $"{cluster.Prefix}_{name}";
+    private readonly string _database = $"{cluster.Prefix}_{name}{suffix}";
     private readonly Dictionary<ResetKind, int> _kinds = [];
     private NpgsqlConnection? _admin;
     private ChangeTracker? _tracker;

@@ -7,12 +7,14 @@ using Neon.Testing.Engine.Isolation;
 using Neon.Testing.Engine.Providers.Local;
 
 // Per-test cost of the isolation step, strategy against strategy, on the product's embedded PostgreSQL.
-// Usage: Neon.Testing.Benchmarks [--output artifacts/bench/isolation.json] [--quick] [--only <scenario>] [--strategies <names>] [--latency <ms>]
+// Usage: Neon.Testing.Benchmarks [--output artifacts/bench/isolation.json] [--quick] [--only <scenario>] [--strategies <names>] [--latency <ms>] [--growth]
+// The full run adds the cost-growth sizes (500 and 2,000 tables, 100k and 1M seeded rows); --quick leaves them out unless --growth.
 var output = Path.Combine("artifacts", "bench", "isolation.json");
 var quick = false;
 Scenario? only = null;
 string[]? onlyStrategies = null;
 var latencyMs = 2.0;
+var growth = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -22,6 +24,9 @@ for (var i = 0; i < args.Length; i++)
             break;
         case "--quick":
             quick = true;
+            break;
+        case "--growth":
+            growth = true;
             break;
         case "--latency" when i + 1 < args.Length:
             latencyMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -34,7 +39,7 @@ for (var i = 0; i < args.Length; i++)
             only = Enum.GetValues<Scenario>().Single(s => BenchSchema.Name(s) == name);
             break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--output <file.json>] [--quick] [--only <scenario>] [--strategies ours,rollback,...] [--latency <ms each way, 0 = none>]");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--output <file.json>] [--quick] [--only <scenario>] [--strategies ours,rollback,...] [--latency <ms each way, 0 = none>] [--growth (also in --quick)]");
             return 2;
     }
 }
@@ -225,7 +230,8 @@ var extra = new List<Measurement>();
 var notes = new List<string> { $"load average at start: {LoadAverage()}" };
 try
 {
-    results.AddRange(await RunAsync(strategies, Enum.GetValues<Scenario>().Where(s => only is null || s == only), Iterations, null, notes));
+    // Quick leaves out twenty_tables (the two-table rows already show the restore path).
+    results.AddRange(await RunAsync(strategies, Enum.GetValues<Scenario>().Where(s => only is null ? !quick || s != Scenario.TwentyTables : s == only), Iterations, null, notes));
 }
 finally
 {
@@ -256,7 +262,7 @@ if (latencyMs > 0 && only is null)
         extra.AddRange(await RunAsync(remoteStrategies, [Scenario.Clean, Scenario.TwoTables, Scenario.CleanAfterSeed, Scenario.Ddl], (name, scenario) => (name, scenario) switch
         {
             ("rollback" or "ours" or "ours_owner", not Scenario.Ddl) => quick ? 8 : 30,
-            _ => quick ? 3 : 8,
+            _ => quick ? 2 : 8,
         }, proxy, notes));
     }
     finally
@@ -266,6 +272,12 @@ if (latencyMs > 0 && only is null)
             await strategy.DisposeAsync();
         }
     }
+}
+
+if ((growth || !quick) && only is null)
+{
+    Growth.Size[] sizes = [new("t500", 500, 0), new("t2000", 2000, 0), new("r100k", BenchSchema.Tables, 100_000), new("r1m", BenchSchema.Tables, 1_000_000)];
+    extra.AddRange(await Growth.RunAsync(cluster, owner, server.Port, sizes, quick ? 3 : 10, notes, RunAsync, token));
 }
 
 notes.Add($"load average at end: {LoadAverage()} ({Environment.ProcessorCount} cores)");

@@ -156,7 +156,7 @@ internal sealed class ChangeCheck : IAsyncDisposable
     /// The next transaction id. Every schema change writes catalog rows and so takes one; on a cluster of its own (a Neon
     /// branch) an unchanged value proves no DDL ran, which spares the catalog fingerprint.
     /// </summary>
-    private const string HorizonExpression = "pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8";
+    private const string HorizonExpression = TrackingSql.SnapshotHash;
 
     /// <summary>
     /// The full check (prepared once); with no standalone sequences it only runs after the quick check saw the activity

@@ -154,6 +154,14 @@ internal static class TrackingSql
           UNION ALL SELECT q.xmin FROM pg_catalog.pg_default_acl q) s
         """;
 
+    /// <summary>
+    /// The whole snapshot (xmin, xmax and the transactions in progress), hashed. Every schema change takes a transaction id
+    /// and commits: if the snapshot is the same as at the last check, no transaction was given an id and none that was in
+    /// progress then has finished since, so the catalogs read the same. The next transaction id alone (xmax) is not enough:
+    /// a transaction that changed the schema while the last check ran commits later without moving it.
+    /// </summary>
+    public const string SnapshotHash = "pg_catalog.hashtextextended(pg_catalog.pg_current_snapshot()::text, 0)";
+
     /// <summary>The oldest transaction still running when the statement's snapshot was taken (the stamp's next bound).</summary>
     public const string SnapshotXmin = "pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text::int8";
 
