@@ -135,6 +135,11 @@ async Task<List<Measurement>> RunAsync(IReadOnlyList<IIsolationStrategy> all, IE
     foreach (var scenario in scenarios)
     {
         var active = all.Where(s => s.Supports(scenario)).ToList();
+        if (active.Count == 0)
+        {
+            continue;
+        }
+
         var planned = active.ToDictionary(s => s, s => iterations(s.Name, scenario));
         var samples = active.ToDictionary(s => s, _ => new List<double>());
         var turns = active.ToDictionary(s => s, _ => new List<double>());
@@ -276,7 +281,7 @@ if (latencyMs > 0 && only is null)
 
 if ((growth || !quick) && only is null)
 {
-    Growth.Size[] sizes = [new("t500", 500, 0), new("t2000", 2000, 0), new("r100k", BenchSchema.Tables, 100_000), new("r1m", BenchSchema.Tables, 1_000_000)];
+    Growth.Size[] sizes = [new("r100k", BenchSchema.Tables, 100_000), new("r1m", BenchSchema.Tables, 1_000_000), new("t500", 500, 0), new("t2000", 2000, 0)];
     extra.AddRange(await Growth.RunAsync(cluster, owner, server.Port, sizes, quick ? 3 : 10, notes, RunAsync, token));
 }
 

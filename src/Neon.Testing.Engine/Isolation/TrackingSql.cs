@@ -162,8 +162,11 @@ internal static class TrackingSql
     /// </summary>
     public const string SnapshotHash = "pg_catalog.hashtextextended(pg_catalog.pg_current_snapshot()::text, 0)";
 
-    /// <summary>The oldest transaction still running when the statement's snapshot was taken (the stamp's next bound).</summary>
-    public const string SnapshotXmin = "pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text::int8";
+    /// <summary>
+    /// The oldest transaction still running when the statement's snapshot was taken (the stamp's next bound), as a 32-bit
+    /// xid (the 64-bit value without its epoch, which the xid type would refuse).
+    /// </summary>
+    public const string SnapshotXmin = "(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text::int8 % 4294967296)";
 
     /// <summary>
     /// A fingerprint of the catalog rows describing user objects (temporary objects and our schema excluded).
