@@ -9,7 +9,17 @@ internal sealed class BenchCluster(string adminConnectionString, string prefix) 
 {
     private readonly List<string> _databases = [];
     private readonly List<string> _roles = [];
-    private readonly string _rolePassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+    private string _rolePassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+
+    /// <summary>
+    /// The same cluster reached through another port (the latency proxy): databases it creates get <paramref name="suffix"/>
+    /// in their prefix and are dropped with it; roles, their password and the clone strategy are shared.
+    /// </summary>
+    public BenchCluster Through(int port, string suffix) => new(new NpgsqlConnectionStringBuilder(adminConnectionString) { Port = port }.ConnectionString, prefix + suffix)
+    {
+        _rolePassword = _rolePassword,
+        CloneStrategy = CloneStrategy,
+    };
 
     public string Prefix => prefix;
 

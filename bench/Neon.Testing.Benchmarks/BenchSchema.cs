@@ -9,10 +9,14 @@ internal static class BenchSchema
     public const int Tables = 50;
     public const int SeedRows = 1000;
 
-    public static string Create()
+    /// <summary>
+    /// The schema with <paramref name="tables"/> tables; with <paramref name="bigRows"/>, t02 is seeded with that many rows
+    /// instead (the cost-growth runs, which need no copy of the seed rows for truncate-everything strategies).
+    /// </summary>
+    public static string Create(int tables = Tables, int bigRows = 0)
     {
         var sql = new StringBuilder("CREATE SCHEMA app;\n");
-        for (var k = 1; k <= Tables; k++)
+        for (var k = 1; k <= tables; k++)
         {
             var parent = k == 1 ? "" : $" REFERENCES app.{Table(k - 1)} (id)";
             sql.AppendLine(CultureInfo.InvariantCulture, $"""
@@ -25,6 +29,16 @@ internal static class BenchSchema
                 CREATE INDEX ON app.{Table(k)} (parent_id);
                 CREATE INDEX ON app.{Table(k)} (name);
                 """);
+        }
+
+        if (bigRows > 0 || tables != Tables)
+        {
+            sql.AppendLine(CultureInfo.InvariantCulture, $"""
+                INSERT INTO app.t01 (name, qty, created_at) SELECT 'seed ' || g, g, '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, {SeedRows}) g;
+                INSERT INTO app.t02 (name, qty, created_at, parent_id) SELECT 'seed ' || g, g, '2024-01-01', 1 + g % {SeedRows} FROM generate_series(1, {Math.Max(bigRows, SeedRows)}) g;
+                ANALYZE app.t01, app.t02;
+                """);
+            return sql.ToString();
         }
 
         sql.AppendLine(CultureInfo.InvariantCulture, $"""
@@ -48,7 +62,7 @@ internal static class BenchSchema
         var row = 1 + (iteration * 37 % SeedRows);
         switch (scenario)
         {
-            case Scenario.Clean:
+            case Scenario.Clean or Scenario.CleanAfterSeed:
                 return $"SELECT count(*) FROM app.t01 WHERE qty > {row}";
             case Scenario.TwoTables:
                 return $"""
@@ -69,6 +83,8 @@ internal static class BenchSchema
                     ALTER TABLE app.t10 ADD COLUMN extra int;
                     INSERT INTO app.t03 (name, qty, parent_id) VALUES ('ddl', 1, {row});
                     """;
+            case Scenario.SeedChange:
+                return $"UPDATE app.t02 SET qty = qty + 1 WHERE id = {row}";
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario));
         }
@@ -80,6 +96,8 @@ internal static class BenchSchema
         Scenario.TwoTables => "two_tables",
         Scenario.TwentyTables => "twenty_tables",
         Scenario.Ddl => "ddl",
+        Scenario.SeedChange => "seed_change",
+        Scenario.CleanAfterSeed => "clean_after_seed",
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
     };
 }

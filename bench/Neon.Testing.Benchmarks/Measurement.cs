@@ -9,9 +9,14 @@ internal sealed record Measurement(
     [property: JsonPropertyName("median_ms")] double MedianMs,
     [property: JsonPropertyName("p95_ms")] double P95Ms,
     [property: JsonPropertyName("iterations")] int Iterations,
-    [property: JsonPropertyName("verified")] bool Verified)
+    [property: JsonPropertyName("verified")] bool Verified,
+    [property: JsonPropertyName("leaks")] int Leaks = 0)
 {
-    public static Measurement From(Scenario scenario, string strategy, List<double> samples, bool verified)
+    /// <summary>Round trips of one reset and its median at the injected latency (the latency runs only).</summary>
+    [JsonPropertyName("round_trips")]
+    public double? RoundTrips { get; init; }
+
+    public static Measurement From(Scenario scenario, string strategy, List<double> samples, bool verified, int leaks = 0)
     {
         samples.Sort();
         return new Measurement(
@@ -20,7 +25,8 @@ internal sealed record Measurement(
             Math.Round(Percentile(samples, 0.50), 3),
             Math.Round(Percentile(samples, 0.95), 3),
             samples.Count,
-            verified);
+            verified,
+            leaks);
     }
 
     /// <summary>Nearest-rank percentile of sorted samples.</summary>

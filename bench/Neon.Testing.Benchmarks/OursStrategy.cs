@@ -4,9 +4,9 @@ using Npgsql;
 namespace Neon.Testing.Benchmarks;
 
 /// <summary>Change tracking: the branch carries tracking from its template; the step is <see cref="ChangeTracker.ResetAsync"/>.</summary>
-internal sealed class OursStrategy(BenchCluster cluster, string template, string name = "ours", string? role = null) : IIsolationStrategy
+internal sealed class OursStrategy(BenchCluster cluster, string template, string name = "ours", string? role = null, string? suffix = null) : IIsolationStrategy
 {
-    private readonly string _database = $"{cluster.Prefix}_{name}";
+    private readonly string _database = $"{cluster.Prefix}_{name}{suffix}";
     private readonly Dictionary<ResetKind, int> _kinds = [];
     private NpgsqlConnection? _admin;
     private ChangeTracker? _tracker;
@@ -32,7 +32,13 @@ internal sealed class OursStrategy(BenchCluster cluster, string template, string
         await _admin.OpenAsync(cancellationToken);
         // The full reset the product's Local provider performs: end the branch's connections and wait
         // for them (LocalBranchProvider.ResetBranchAsync), then drop and re-clone.
-        _tracker = await ChangeTracker.AttachAsync(TestConnectionString, ct => cluster.RecloneAsync(_admin, _database, template, ct, role, waitForBackends: true), logger: null, cancellationToken);
+        // The session then clears the branch's pools (Session/BranchConnectionPools): the next test must not get a dead connection.
+        _tracker = await ChangeTracker.AttachAsync(TestConnectionString, async ct =>
+        {
+            await cluster.RecloneAsync(_admin, _database, template, ct, role, waitForBackends: true);
+            await using var pooled = new NpgsqlConnection(TestConnectionString);
+            NpgsqlConnection.ClearPool(pooled);
+        }, logger: null, cancellationToken);
         _baseline = await cluster.SnapshotAsync(_database, cancellationToken);
     }
 

@@ -14,4 +14,10 @@ internal enum Scenario
 
     /// <summary>Changed the schema (and wrote a row).</summary>
     Ddl,
+
+    /// <summary>Changed one seed row (an UPDATE of a seeded table).</summary>
+    SeedChange,
+
+    /// <summary>Read only, right after a test that changed a seed row (whose reset is not timed): the sequence effect.</summary>
+    CleanAfterSeed,
 }

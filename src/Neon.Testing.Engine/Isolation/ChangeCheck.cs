@@ -28,12 +28,29 @@ internal sealed class ChangeCheck : IAsyncDisposable
         {
             check.Parameters.Add(new() { Value = databaseOid, NpgsqlDbType = NpgsqlDbType.Oid });
             check.Parameters.Add(new() { Value = activity, NpgsqlDbType = NpgsqlDbType.Bigint });
+            if (detection != SchemaChangeDetection.EventTrigger)
+            {
+                AddStampParameters(check);
+            }
+
             await check.PrepareAsync(cancellationToken).ConfigureAwait(false);
             if (!options.AlwaysCheckSequences && model.Sequences.Values.All(q => q.Owned))
             {
-                quickCheck = new NpgsqlCommand(
-                    detection == SchemaChangeDetection.EventTrigger ? $"SELECT {ActivityExpression}, 0::int8" : $"SELECT {ActivityExpression}, {HorizonExpression}",
-                    connection);
+                if (detection == SchemaChangeDetection.EventTrigger)
+                {
+                    quickCheck = new NpgsqlCommand($"SELECT {ActivityExpression}, 0::int8, NULL::int8, NULL::text, NULL::text", connection);
+                }
+                else
+                {
+                    // The stamp only when the horizon moved ($1), the fingerprint only when the stamp differs from $2 (bound $3).
+                    quickCheck = new NpgsqlCommand($"""
+                        SELECT {ActivityExpression}, {HorizonExpression}, {TrackingSql.SnapshotXmin}, st.stamp,
+                               CASE WHEN st.stamp <> $2 THEN ({TrackingSql.Fingerprint}) END
+                        FROM (SELECT CASE WHEN {HorizonExpression} <> $1 THEN ({TrackingSql.CatalogStamp("$3")}) END AS stamp) st
+                        """, connection);
+                    AddStampParameters(quickCheck);
+                }
+
                 await quickCheck.PrepareAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -61,29 +78,44 @@ internal sealed class ChangeCheck : IAsyncDisposable
         }
     }
 
-    public async Task<CheckResult> RunAsync(long lastActivity, long lastHorizon, bool lastWasDirty, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the check. <paramref name="stamp"/> is the catalog stamp that proved the schema unchanged last time (count of
+    /// rows, and the snapshot xmin that bounds fresh rows); without event triggers it is recomputed whenever the transaction
+    /// horizon moved, and the fingerprint only when the stamp moved.
+    /// </summary>
+    public async Task<CheckResult> RunAsync(long lastActivity, long lastHorizon, (long Count, long Xmin) stamp, bool lastWasDirty, CancellationToken cancellationToken)
     {
         if (_quickCheck is not null && lastActivity >= 0 && !lastWasDirty)
         {
             // Nothing wrote and no schema changed while the activity counter (and, without event triggers, the transaction
-            // horizon) stood still: one tiny statement suffices.
-            long activity;
-            long horizon;
+            // horizon or else the catalog stamp) stood still: one small statement suffices.
+            var quickResult = new CheckResult();
+            if (_quickCheck.Parameters.Count > 0)
+            {
+                SetStampParameters(_quickCheck, 0, lastHorizon, stamp);
+            }
+
             await using (var quick = await _quickCheck.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 await quick.ReadAsync(cancellationToken).ConfigureAwait(false);
-                activity = quick.GetInt64(0);
-                horizon = quick.GetInt64(1);
+                quickResult.Activity = quick.GetInt64(0);
+                quickResult.Horizon = quick.GetInt64(1);
+                ReadStamp(quickResult, quick, 2);
             }
 
-            if (activity == lastActivity && horizon == lastHorizon)
+            if (quickResult.Activity == lastActivity && (quickResult.Horizon == lastHorizon || quickResult.Stamp is not null))
             {
-                return new CheckResult { Activity = activity, Horizon = horizon };
+                return quickResult;
             }
         }
 
         var result = new CheckResult();
         _check.Parameters[1].Value = lastActivity;
+        if (_check.Parameters.Count > 2)
+        {
+            SetStampParameters(_check, 2, lastHorizon, stamp);
+        }
+
         await using var reader = await _check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -106,6 +138,10 @@ internal sealed class ChangeCheck : IAsyncDisposable
                     result.OpenTransactions.Add((int)reader.GetInt64(1));
                     break;
                 case 5:
+                    result.StampXmin = reader.GetInt64(1);
+                    result.Stamp = reader.IsDBNull(3) ? null : reader.GetString(3);
+                    break;
+                case 6:
                     result.Fingerprint = reader.GetString(3);
                     break;
             }
@@ -120,7 +156,7 @@ internal sealed class ChangeCheck : IAsyncDisposable
     /// The next transaction id. Every schema change writes catalog rows and so takes one; on a cluster of its own (a Neon
     /// branch) an unchanged value proves no DDL ran, which spares the catalog fingerprint.
     /// </summary>
-    private const string HorizonExpression = "pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8";
+    private const string HorizonExpression = TrackingSql.SnapshotHash;
 
     /// <summary>
     /// The full check (prepared once); with no standalone sequences it only runs after the quick check saw the activity
@@ -139,7 +175,7 @@ internal sealed class ChangeCheck : IAsyncDisposable
             : $"{Moved} AND (NOT {Settled} OR s.seq IN (SELECT q.seq FROM {Sql.Ours("table_sequences")} q WHERE q.rel IN (SELECT rel FROM marks)))";
         var sql = $"""
             WITH act AS MATERIALIZED (SELECT {ActivityExpression} AS v),
-                 marks AS MATERIALIZED (SELECT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved})
+                 marks AS MATERIALIZED (SELECT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved}){(detection == SchemaChangeDetection.EventTrigger ? "" : $",\n     st AS MATERIALIZED (SELECT CASE WHEN {HorizonExpression} <> $3 THEN ({TrackingSql.CatalogStamp("$5")}) END AS stamp)")}
             SELECT 0 AS kind, act.v AS id, {(detection == SchemaChangeDetection.EventTrigger ? "0::int8" : HorizonExpression)} AS size, NULL::text AS info FROM act
             UNION ALL
             SELECT CASE WHEN d.rel = 0 THEN 3 ELSE 1 END, d.rel::int8, CASE WHEN d.rel <> 0 THEN pg_catalog.pg_relation_size(d.rel) END, d.tag
@@ -163,6 +199,38 @@ internal sealed class ChangeCheck : IAsyncDisposable
 
         return detection == SchemaChangeDetection.EventTrigger
             ? sql
-            : sql + $"\nUNION ALL\nSELECT 5, NULL, NULL, ({TrackingSql.Fingerprint})";
+            : sql + $"""
+
+                UNION ALL
+                SELECT 5, {TrackingSql.SnapshotXmin}, NULL, st.stamp FROM st
+                UNION ALL
+                SELECT 6, NULL, NULL, ({TrackingSql.Fingerprint}) FROM st WHERE st.stamp <> $4
+                """;
+    }
+
+    private static void AddStampParameters(NpgsqlCommand command)
+    {
+        command.Parameters.Add(new() { Value = 0L, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = "", NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = "", NpgsqlDbType = NpgsqlDbType.Text });
+    }
+
+    /// <summary>The stamp parameters from <paramref name="first"/>: last horizon, the stamp that means unchanged (count:0), its xmin bound.</summary>
+    private static void SetStampParameters(NpgsqlCommand command, int first, long lastHorizon, (long Count, long Xmin) stamp)
+    {
+        command.Parameters[first].Value = lastHorizon;
+        command.Parameters[first + 1].Value = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stamp.Count}:0");
+        command.Parameters[first + 2].Value = stamp.Xmin.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void ReadStamp(CheckResult result, NpgsqlDataReader reader, int ordinal)
+    {
+        if (!reader.IsDBNull(ordinal))
+        {
+            result.StampXmin = reader.GetInt64(ordinal);
+        }
+
+        result.Stamp = reader.IsDBNull(ordinal + 1) ? null : reader.GetString(ordinal + 1);
+        result.Fingerprint = reader.IsDBNull(ordinal + 2) ? null : reader.GetString(ordinal + 2);
     }
 }

@@ -39,6 +39,9 @@ internal sealed class ChangeTracker : IAsyncDisposable
     private long _horizon;
     private long _lastRestoreHorizon;
 
+    // Catalog stamp that last proved the schema unchanged (fingerprint mode): row count, and the snapshot xmin bounding fresh rows.
+    private (long Count, long Xmin) _stamp;
+
     // Tests that write tend to come in runs: after a restore, go straight to the full check (saves a round trip).
     private bool _lastWasDirty;
     private bool _warnedAlwaysFull;
@@ -185,7 +188,7 @@ internal sealed class ChangeTracker : IAsyncDisposable
             CheckResult check;
             try
             {
-                check = await _check!.RunAsync(_activity, _horizon, _lastWasDirty, cancellationToken).ConfigureAwait(false);
+                check = await _check!.RunAsync(_activity, _horizon, _stamp, _lastWasDirty, cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && !lockRetried)
             {
@@ -216,6 +219,13 @@ internal sealed class ChangeTracker : IAsyncDisposable
             if (check.Fingerprint is not null && check.Fingerprint != _fingerprint)
             {
                 return await FullResetAsync(Join(notes, "the schema changed (the catalog fingerprint differs from the baseline)"), LogLevel.Information, stopwatch, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (check.Stamp is not null)
+            {
+                // The stamp held, or it moved and the fingerprint proved the schema unchanged (a TRUNCATE, a temporary table):
+                // it becomes the reference, and only rows written after this check's snapshot count as fresh.
+                _stamp = (long.Parse(check.Stamp.AsSpan(0, check.Stamp.IndexOf(':', StringComparison.Ordinal)), CultureInfo.InvariantCulture), check.StampXmin);
             }
 
             if (check.OpenTransactions.Count > 0)
@@ -417,11 +427,16 @@ internal sealed class ChangeTracker : IAsyncDisposable
         _fingerprint = meta.Fingerprint;
         if (SchemaChangeDetection == SchemaChangeDetection.CatalogFingerprint)
         {
-            await using var command = new NpgsqlCommand(TrackingSql.Fingerprint, _connection);
-            if ((string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) != meta.Fingerprint)
+            await using var command = new NpgsqlCommand($"SELECT ({TrackingSql.Fingerprint}), ({TrackingSql.CatalogStamp(TrackingSql.SnapshotXmin)}), {TrackingSql.SnapshotXmin}", _connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (reader.GetString(0) != meta.Fingerprint)
             {
                 _pendingFull = "the schema differs from the baseline recorded when tracking was installed";
             }
+
+            var stamp = reader.GetString(1);
+            _stamp = (long.Parse(stamp.AsSpan(0, stamp.IndexOf(':', StringComparison.Ordinal)), CultureInfo.InvariantCulture), reader.GetInt64(2));
         }
 
         _activity = -1;

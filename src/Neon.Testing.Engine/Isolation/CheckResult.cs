@@ -20,6 +20,13 @@ internal sealed class CheckResult
     /// <summary>Other backends of this database with an open transaction (a leaked connection).</summary>
     public List<int> OpenTransactions { get; } = [];
 
+    /// <summary>The catalog stamp (count:fresh), when the horizon moved (fingerprint mode only).</summary>
+    public string? Stamp { get; set; }
+
+    /// <summary>The snapshot xmin the stamp was taken under: the next stamp's bound for fresh rows.</summary>
+    public long StampXmin { get; set; }
+
+    /// <summary>The catalog fingerprint, computed only when the stamp moved.</summary>
     public string? Fingerprint { get; set; }
 
     public bool IsClean => Dirty.Count == 0 && MovedSequences.Count == 0 && Ddl is null && OpenTransactions.Count == 0;

@@ -121,7 +121,7 @@ internal sealed class RestorePlan
                  d AS (DELETE FROM {Sql.Ours("dirty")} WHERE rel = ANY($2) RETURNING 1)
             SELECT current_setting('{TrackingSql.MarkedSetting}') AS {MarkedColumn},
                    coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0) AS {ActivityColumn},
-                   pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8 AS {HorizonColumn},
+                   {TrackingSql.SnapshotHash} AS {HorizonColumn},
                    (SELECT count(*) FROM s) + (SELECT count(*) FROM d) AS changed
             """);
         finish.Parameters.Add(new() { Value = sequences.Select(s => s.Oid).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });

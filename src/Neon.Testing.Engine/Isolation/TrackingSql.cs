@@ -125,6 +125,50 @@ internal static class TrackingSql
         """;
 
     /// <summary>
+    /// A cheap stamp of the catalogs the fingerprint reads, as text <c>count:fresh</c>: how many rows describe objects created
+    /// after initdb (oid at least 16384, plus the few rows of small catalogs), and how many of them were written by a
+    /// transaction that was not yet finished when the snapshot whose xmin is <paramref name="xmin"/> (a text parameter) was
+    /// taken. Any schema change inserts, updates or deletes such a row: an insert or update leaves a fresh row (its xid is at
+    /// least that xmin), a delete lowers the count. So an unchanged count with no fresh row proves the fingerprint unchanged.
+    /// A superset of what the fingerprint covers (temporary objects, our schema): when the stamp moves, the fingerprint decides.
+    /// Plain counts over index-free filters, with no hashing or sorting: a fraction of the fingerprint's cost.
+    /// </summary>
+    public static string CatalogStamp(string xmin) => $"""
+        SELECT count(*) || ':' || count(*) FILTER (WHERE pg_catalog.age(s.x) <= (SELECT pg_catalog.age({xmin}::text::xid))) FROM (
+          SELECT n.xmin AS x FROM pg_catalog.pg_namespace n
+          UNION ALL SELECT c.xmin FROM pg_catalog.pg_class c WHERE c.oid >= 16384
+          UNION ALL SELECT a.xmin FROM pg_catalog.pg_attribute a WHERE a.attrelid >= 16384
+          UNION ALL SELECT d.xmin FROM pg_catalog.pg_attrdef d WHERE d.oid >= 16384
+          UNION ALL SELECT k.xmin FROM pg_catalog.pg_constraint k WHERE k.oid >= 16384
+          UNION ALL SELECT i.xmin FROM pg_catalog.pg_index i WHERE i.indexrelid >= 16384
+          UNION ALL SELECT t.xmin FROM pg_catalog.pg_trigger t WHERE t.oid >= 16384
+          UNION ALL SELECT r.xmin FROM pg_catalog.pg_rewrite r WHERE r.oid >= 16384
+          UNION ALL SELECT p.xmin FROM pg_catalog.pg_policy p
+          UNION ALL SELECT q.xmin FROM pg_catalog.pg_sequence q WHERE q.seqrelid >= 16384
+          UNION ALL SELECT h.xmin FROM pg_catalog.pg_inherits h
+          UNION ALL SELECT f.xmin FROM pg_catalog.pg_proc f WHERE f.oid >= 16384
+          UNION ALL SELECT y.xmin FROM pg_catalog.pg_type y WHERE y.oid >= 16384
+          UNION ALL SELECT e.xmin FROM pg_catalog.pg_enum e
+          UNION ALL SELECT o.xmin FROM pg_catalog.pg_operator o WHERE o.oid >= 16384
+          UNION ALL SELECT e.xmin FROM pg_catalog.pg_extension e
+          UNION ALL SELECT q.xmin FROM pg_catalog.pg_default_acl q) s
+        """;
+
+    /// <summary>
+    /// The whole snapshot (xmin, xmax and the transactions in progress), hashed. Every schema change takes a transaction id
+    /// and commits: if the snapshot is the same as at the last check, no transaction was given an id and none that was in
+    /// progress then has finished since, so the catalogs read the same. The next transaction id alone (xmax) is not enough:
+    /// a transaction that changed the schema while the last check ran commits later without moving it.
+    /// </summary>
+    public const string SnapshotHash = "pg_catalog.hashtextextended(pg_catalog.pg_current_snapshot()::text, 0)";
+
+    /// <summary>
+    /// The oldest transaction still running when the statement's snapshot was taken (the stamp's next bound), as a 32-bit
+    /// xid (the 64-bit value without its epoch, which the xid type would refuse).
+    /// </summary>
+    public const string SnapshotXmin = "(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text::int8 % 4294967296)";
+
+    /// <summary>
     /// A fingerprint of the catalog rows describing user objects (temporary objects and our schema excluded).
     /// pg_class rows are hashed by content because TRUNCATE, VACUUM FULL and REINDEX rewrite them (new relfilenode) without
     /// changing the schema; every other catalog contributes (xmin, count) groups: any DDL writes a row with a new xmin or
