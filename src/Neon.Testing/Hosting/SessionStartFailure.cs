@@ -14,12 +14,12 @@ public static class SessionStartFailure
     /// <summary>Exit code of a test process whose session could not start: the testing platform's "at least one test failed", so CI fails as it should.</summary>
     public const int ExitCode = 2;
 
-    /// <summary>The one message for <paramref name="error"/>: a settings error by its NEON code, anything else as the reason no test ran.</summary>
+    /// <summary>The one message for <paramref name="error"/>: why no test ran, a settings error with its NEON code.</summary>
     public static string Describe(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
         return error is NeonConfigurationException configuration
-            ? $"Neon.Testing {configuration.Code}: {configuration.Message}"
+            ? $"Neon.Testing could not start the session, so no test ran: {configuration.Code}: {configuration.Message}"
             : $"Neon.Testing could not start the session, so no test ran: {error.Message}";
     }
 
