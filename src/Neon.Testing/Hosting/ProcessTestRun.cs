@@ -16,7 +16,7 @@ public static class ProcessTestRun
     private static readonly object Gate = new();
     private static readonly HashSet<string> ResolverHosts = new(StringComparer.Ordinal);
     private static NeonTestRun? _owned;
-    private static Timer? _summaryWriter;
+    private static readonly object SummaryGate = new();
     private static bool _disabled;
 
     /// <summary>
@@ -66,7 +66,6 @@ public static class ProcessTestRun
                 if (created)
                 {
                     _owned = run;
-                    _summaryWriter = new Timer(_ => WriteSummaryFiles(run), null, Timeout.Infinite, Timeout.Infinite);
                     HandOff(run);
                     AppDomain.CurrentDomain.ProcessExit += (_, _) => End();
                 }
@@ -82,10 +81,20 @@ public static class ProcessTestRun
     }
 
     /// <summary>
-    /// Call after each test: shortly after the last one the summary files say what the run did, in case the host
-    /// is ended without time to end the session (VSTest ends its test host about 100 ms after the run).
+    /// Call after each test: the summary files say what the run did so far, written before the test's result is
+    /// reported, so they exist when the host is ended without time to end the session (VSTest ends its test host about
+    /// 100 ms after the run; a timer that wrote them shortly after the last test lost that race on a loaded machine).
     /// </summary>
-    public static void TestEnded() => _summaryWriter?.Change(50, Timeout.Infinite);
+    public static void TestEnded()
+    {
+        if (Volatile.Read(ref _owned) is { } run)
+        {
+            lock (SummaryGate)
+            {
+                WriteSummaryFiles(run);
+            }
+        }
+    }
 
     private static void WriteSummaryFiles(NeonTestRun run)
     {
@@ -116,7 +125,6 @@ public static class ProcessTestRun
             return;
         }
 
-        _summaryWriter?.Dispose();
         var directory = ResultsDirectory.FromCommandLine();
         try
         {

@@ -56,12 +56,12 @@ public sealed partial class SampleTests
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         Assert.IsGreaterThanOrEqualTo(30, PassedTest().Count(run.Output), run.Output);
         CollectionAssert.AreEqual(Array.Empty<string>(), (await ClusterDatabases.ListAsync($"neon-testing/{branch}-")).ToArray(), "the sample left branches behind");
-        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(results, "neon-testing-summary.TodoApp.Tests.json")));
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(results, "neon-testing-summary.Library.Api.Tests.json")));
         var resets = summary.RootElement.GetProperty("resets");
         Assert.IsGreaterThanOrEqualTo(1, resets.GetProperty("full").GetInt32(), "the schema-changing tests got their branch re-created");
         Assert.IsGreaterThanOrEqualTo(2, summary.RootElement.GetProperty("isolatedBranches").GetInt32(), "parallel classes ran on branches of their own");
         Assert.AreEqual(0, summary.RootElement.GetProperty("sharingViolations").GetInt32());
-        TestContext.WriteLine(await File.ReadAllTextAsync(Path.Combine(results, "neon-testing-summary.TodoApp.Tests.txt")));
+        TestContext.WriteLine(await File.ReadAllTextAsync(Path.Combine(results, "neon-testing-summary.Library.Api.Tests.txt")));
     }
 
     [TestMethod]
