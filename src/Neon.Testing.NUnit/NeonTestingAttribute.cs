@@ -96,7 +96,7 @@ public sealed class NeonTestingAttribute : Attribute, ITestAction, IBracketsTest
         }
 
         NeonTestRun.RegisterTestKeyResolver(static () => TestContext.CurrentContext.Test.ID);
-        var assembly = test.TypeInfo?.Assembly ?? (test.Fixture?.GetType().Assembly);
+        var assembly = AssemblyOf(test);
         try
         {
             var (run, created) = NeonTestRun.StartOrJoinAsync(() => options, "NUnit", assembly).GetAwaiter().GetResult();
@@ -110,6 +110,10 @@ public sealed class NeonTestingAttribute : Attribute, ITestAction, IBracketsTest
             throw; // not reached: the process has ended
         }
     }
+
+    /// <summary>The test assembly: the assembly suite itself has no type, so it is found through its first fixture.</summary>
+    private static System.Reflection.Assembly? AssemblyOf(ITest test) =>
+        test.TypeInfo?.Assembly ?? test.Fixture?.GetType().Assembly ?? test.Tests.Select(AssemblyOf).FirstOrDefault(a => a is not null);
 
     private static void EndRun()
     {
