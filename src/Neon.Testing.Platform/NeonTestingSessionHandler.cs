@@ -178,9 +178,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     /// </summary>
     private void WatchDotnetTest(string results)
     {
-        var arguments = Environment.GetCommandLineArgs();
-        var underDotnetTest = arguments.Any(a => a.Equals("--dotnet-test-pipe", StringComparison.OrdinalIgnoreCase) || a.Equals("dotnettestcli", StringComparison.OrdinalIgnoreCase));
-        if (!underDotnetTest || ParentProcessId() is not { } parent || parent <= 1)
+        if (!UnderDotnetTest || ParentProcessId() is not { } parent || parent <= 1)
         {
             return;
         }
@@ -235,8 +233,12 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         }
     }
 
-    /// <summary>Run by `dotnet test` (<c>--server dotnettestcli</c>), not directly.</summary>
-    private bool UnderDotnetTest => _services.GetCommandLineOptions().IsOptionSet("server");
+    /// <summary>
+    /// Run by `dotnet test` (<c>--server dotnettestcli --dotnet-test-pipe ...</c>), not directly nor by an IDE's server
+    /// mode. Read from the process's arguments: the same in every platform version.
+    /// </summary>
+    private static bool UnderDotnetTest { get; } = Environment.GetCommandLineArgs().Any(a =>
+        a.Equals("--dotnet-test-pipe", StringComparison.OrdinalIgnoreCase) || a.Equals("dotnettestcli", StringComparison.OrdinalIgnoreCase));
 
     private Task DisplayAsync(string text, CancellationToken cancellationToken) =>
         _services.GetOutputDevice().DisplayAsync(this, new TextOutputDeviceData(text), cancellationToken);
