@@ -195,6 +195,15 @@ internal sealed class RestorePlan
         var baseline = Sql.Ours(table.Baseline);
         var after = $"(SELECT count(*) FROM {d}) >= 0";
         var columns = Sql.Columns(table.Columns);
+        // With a key log only rows with a logged key are candidates (index probes on the table and the baseline); without
+        // one, every row is. The log is read, then emptied by the same statement (all its parts share one snapshot).
+        var logged = table.KeyLog is not null;
+        if (logged)
+        {
+            ctes.Add($"c{index} AS MATERIALIZED (SELECT DISTINCT {Sql.Columns(table.Key!)} FROM {Sql.Ours(table.KeyLog!)})");
+            ctes.Add($"x{index} AS (DELETE FROM {Sql.Ours(table.KeyLog!)})");
+        }
+
         if (table.RelKind == 'p')
         {
             // A partitioned table cannot return system columns: rewrite it whole, then record the new identities.
@@ -211,14 +220,16 @@ internal sealed class RestorePlan
         {
             // Rows whose key is not in the baseline go; changed baseline rows are updated in place (keys unchanged, so
             // references to them stay valid); missing ones come back; the baseline records the new row identities.
-            ctes.Add($"{d} AS (DELETE FROM {target} t WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {Sql.Equal(key, "b", "t")}) RETURNING 1)");
+            var candidates = logged ? $", c{index} c" : "";
+            string Candidate(string alias) => logged ? $" AND {Sql.Equal(key, alias, "c")}" : "";
+            ctes.Add($"{d} AS (DELETE FROM {target} t{(logged ? $" USING c{index} c" : "")} WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {Sql.Equal(key, "b", "t")}){Candidate("t")} RETURNING 1)");
             var set = table.Columns.Where(c => !key.Contains(c)).ToList();
             var changed = new List<string>();
             if (set.Count > 0)
             {
                 ctes.Add($"""
                     u{index} AS (UPDATE {target} t SET {string.Join(", ", set.Select(c => $"{Sql.Quote(c)} = b.{Sql.Quote(c)}"))}
-                        FROM {baseline} b WHERE {Sql.Equal(key, "t", "b")} AND NOT ({IdentityMatch(table, "t", "b")}) AND {after}
+                        FROM {baseline} b{candidates} WHERE {Sql.Equal(key, "t", "b")}{Candidate("b")} AND NOT ({IdentityMatch(table, "t", "b")}) AND {after}
                         RETURNING {IdentityReturning(table, "t")}, {Sql.Columns(key, "t")})
                     """);
                 changed.Add($"SELECT * FROM u{index}");
@@ -226,8 +237,8 @@ internal sealed class RestorePlan
 
             ctes.Add($"""
                 i{index} AS (INSERT INTO {table.QualifiedName} ({columns}) OVERRIDING SYSTEM VALUE
-                    SELECT {Sql.Columns(table.Columns, "b")} FROM {baseline} b
-                    WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {Sql.Equal(key, "t", "b")}) AND {after}
+                    SELECT {Sql.Columns(table.Columns, "b")} FROM {baseline} b{candidates}
+                    WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {Sql.Equal(key, "t", "b")}){Candidate("b")} AND {after}
                     RETURNING {IdentityReturning(table, null)}, {Sql.Columns(key)})
                 """);
             changed.Add($"SELECT * FROM i{index}");
@@ -241,9 +252,11 @@ internal sealed class RestorePlan
         // No key (or rewriting): rows are matched by identity only. Rows that are not baseline rows go; baseline rows that are gone
         // (deleted, or updated into a new row version) are inserted again and their baseline entries swapped for the new identities.
         // One hash full join on the identity finds both: table rows that are not baseline rows, and baseline rows that are gone.
+        var rows = logged ? $"(SELECT t.ctid, t.xmin FROM {target} t, c{index} c WHERE {Sql.Equal(table.Key!, "t", "c")})" : target;
+        var baselineRows = logged ? $"(SELECT b.ctid, b.{Sql.Quote(TableTracking.CtidColumn)}, b.{Sql.Quote(TableTracking.XminColumn)} FROM {baseline} b, c{index} c WHERE {Sql.Equal(table.Key!, "b", "c")})" : baseline;
         ctes.Add($"""
             j{index} AS MATERIALIZED (SELECT t.ctid AS table_row, b.ctid AS baseline_row
-                FROM {target} t FULL JOIN {baseline} b ON {IdentityMatch(table, "t", "b")}
+                FROM {rows} t FULL JOIN {baselineRows} b ON {IdentityMatch(table, "t", "b")}
                 WHERE t.ctid IS NULL OR b.ctid IS NULL)
             """);
         ctes.Add($"{d} AS (DELETE FROM {target} t WHERE t.ctid = ANY (ARRAY(SELECT table_row FROM j{index} WHERE table_row IS NOT NULL)) RETURNING 1)");

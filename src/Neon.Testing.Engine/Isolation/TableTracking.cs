@@ -15,7 +15,10 @@ internal static class TableTracking
 
     private sealed record Column(string Name, bool NotNull, char Identity);
 
-    /// <summary>Puts the trigger on the unit (and its partitions) and copies its rows as the baseline; returns the row count.</summary>
+    /// <summary>
+    /// Puts the trigger on the unit (and its partitions), copies its rows as the baseline and, for a keyed ordinary table,
+    /// logs the keys writes touch (<see cref="ChangedKeyLog"/>); returns the row count.
+    /// </summary>
     public static async Task<long> TrackAsync(NpgsqlConnection connection, TableDiscovery.TableUnit unit, CancellationToken cancellationToken)
     {
         var qualified = Sql.Qualify(unit.Schema, unit.Name);
@@ -63,6 +66,7 @@ internal static class TableTracking
         }
 
         string? baseline = null;
+        string? keyLog = null;
         if (rows > 0)
         {
             baseline = $"b_{unit.Oid}";
@@ -70,12 +74,18 @@ internal static class TableTracking
                 ? $"tableoid AS {Sql.Quote(TableOidColumn)}, ctid AS {Sql.Quote(CtidColumn)}, xmin AS {Sql.Quote(XminColumn)}"
                 : $"ctid AS {Sql.Quote(CtidColumn)}, xmin AS {Sql.Quote(XminColumn)}";
             await SqlExecution.ExecuteAsync(connection, $"CREATE TABLE {Sql.Ours(baseline)} AS SELECT {identity}, {Sql.Columns(columns.Select(c => c.Name))} FROM {only}{qualified}", cancellationToken).ConfigureAwait(false);
+            if (key is not null && unit.RelKind == 'r' && !await ChangedKeyLog.InInheritanceAsync(connection, unit.Oid, cancellationToken).ConfigureAwait(false))
+            {
+                keyLog = ChangedKeyLog.Name(unit.Oid);
+                await ChangedKeyLog.CreateAsync(connection, unit.Oid, qualified, baseline, key, cancellationToken).ConfigureAwait(false);
+            }
+
             await SqlExecution.ExecuteAsync(connection, $"ANALYZE {Sql.Ours(baseline)}", cancellationToken).ConfigureAwait(false);
         }
 
         await using (var command = new NpgsqlCommand($"""
-            INSERT INTO {Sql.Ours("tables")} (rel, unit, schema_name, table_name, relkind, baseline, baseline_rows, columns, key_columns)
-            SELECT r.rel, $1, n.nspname, c.relname, c.relkind, CASE WHEN r.rel = $1 THEN $2 END, CASE WHEN r.rel = $1 THEN $3 ELSE 0 END, $4, $5
+            INSERT INTO {Sql.Ours("tables")} (rel, unit, schema_name, table_name, relkind, baseline, baseline_rows, columns, key_columns, key_log)
+            SELECT r.rel, $1, n.nspname, c.relname, c.relkind, CASE WHEN r.rel = $1 THEN $2 END, CASE WHEN r.rel = $1 THEN $3 ELSE 0 END, $4, $5, CASE WHEN r.rel = $1 THEN $7 END
             FROM unnest($6::oid[]) AS r(rel)
             JOIN pg_catalog.pg_class c ON c.oid = r.rel
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -87,6 +97,7 @@ internal static class TableTracking
             command.Parameters.Add(new() { Value = columns.Select(c => c.Name).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             command.Parameters.Add(new() { Value = (object?)key ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             command.Parameters.Add(new() { Value = new[] { unit.Oid }.Concat(unit.Partitions).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Oid });
+            command.Parameters.Add(new() { Value = (object?)keyLog ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Name });
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -20,6 +20,9 @@ internal sealed class TrackedTable
     /// <summary>Primary key or unique NOT NULL columns, used to put updated baseline rows back in place; null restores by row identity.</summary>
     public required IReadOnlyList<string>? Key { get; init; }
 
+    /// <summary>Our log of the keys writes touched (<see cref="ChangedKeyLog"/>), or null when the restore compares the whole table.</summary>
+    public string? KeyLog { get; init; }
+
     /// <summary>Relations carrying the tracking trigger for this table: itself and its partitions.</summary>
     public List<uint> Members { get; } = [];
 

@@ -56,7 +56,7 @@ internal sealed class TrackingModel
             BatchCommands =
             {
                 new($"SELECT m.untracked, m.fingerprint, m.installed_at FROM {Sql.Ours("meta")} m"),
-                new($"SELECT t.rel, t.unit, t.schema_name, t.table_name, t.relkind, t.baseline, t.columns, t.key_columns FROM {Sql.Ours("tables")} t ORDER BY t.rel"),
+                new($"SELECT t.rel, t.unit, t.schema_name, t.table_name, t.relkind, t.baseline, t.columns, t.key_columns, t.key_log FROM {Sql.Ours("tables")} t ORDER BY t.rel"),
                 new($"SELECT s.seq, s.schema_name, s.sequence_name, s.owned FROM {Sql.Ours("sequences")} s"),
                 new($"""
                     SELECT k.conrelid, k.confrelid, k.confdeltype FROM pg_catalog.pg_constraint k
@@ -68,7 +68,7 @@ internal sealed class TrackingModel
                     FROM pg_catalog.pg_trigger g
                     JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
                     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                    WHERE NOT g.tgisinternal AND g.tgname <> '{Sql.TrackTrigger}' AND g.tgenabled <> 'D'
+                    WHERE NOT g.tgisinternal AND g.tgname <> '{Sql.TrackTrigger}' AND NOT starts_with(g.tgname, '{ChangedKeyLog.TriggerPrefix}') AND g.tgenabled <> 'D'
                       AND g.tgrelid IN (SELECT rel FROM {Sql.Ours("tables")})
                     """),
                 new($"""
@@ -110,6 +110,7 @@ internal sealed class TrackingModel
                     Baseline = reader.IsDBNull(5) ? null : reader.GetString(5),
                     Columns = reader.GetFieldValue<string[]>(6),
                     Key = reader.IsDBNull(7) ? null : reader.GetFieldValue<string[]>(7),
+                    KeyLog = reader.IsDBNull(8) ? null : reader.GetString(8),
                 };
             }
         }

@@ -4,7 +4,7 @@ namespace Neon.Testing.Engine.Isolation;
 internal static class TrackingSql
 {
     /// <summary>Bumped whenever the installed objects change shape; an older installation is rebuilt.</summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>Serialises concurrent installs into one database ("neon" in ASCII).</summary>
     public const long InstallLockKey = 0x6E656F6E_7472616B;
@@ -35,7 +35,8 @@ internal static class TrackingSql
             baseline name,
             baseline_rows bigint NOT NULL DEFAULT 0,
             columns text[] NOT NULL,
-            key_columns text[]);
+            key_columns text[],
+            key_log name);
         CREATE TABLE {Sql.Ours("sequences")} (
             seq oid PRIMARY KEY,
             schema_name name NOT NULL,

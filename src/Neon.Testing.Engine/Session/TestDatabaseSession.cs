@@ -29,6 +29,11 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private string? _sharedConnectionString;
     private string? _readOnlyConnectionString;
     private int _disposed;
+
+    /// <summary>How long the session's end waits for full resets under way before it deletes their branches.</summary>
+    private static readonly TimeSpan FullResetWait = TimeSpan.FromSeconds(10);
+
+    private readonly List<Task> _fullResets = [];
     private Task? _sweep;
     /// <summary>Role of a failed test's kept branch, before its number: <c>failed-1-&lt;method&gt;</c>.</summary>
     private const string KeptRolePrefix = "failed-";
@@ -438,6 +443,23 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             return;
         }
 
+        Task[] fullResets;
+        lock (_fullResets)
+        {
+            fullResets = [.. _fullResets];
+        }
+
+        try
+        {
+            // A re-clone finishing after the branch's deletion would leave the branch behind.
+            await Task.WhenAll(fullResets).WaitAsync(FullResetWait).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Failed or still running: the deletion below goes ahead; a branch re-created after it is an ended run's, which the next session sweeps.
+            _ = e;
+        }
+
         await _pool.DetachTrackingAsync().ConfigureAwait(false);
         if (_sweep is { } sweep)
         {
@@ -562,10 +584,41 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         _connectionPools.Remember(branch, endpoint.ConnectionString);
         var tracker = await ChangeTracker.AttachAsync(
             endpoint.ConnectionString,
-            ct => _connectionPools.FullResetAsync(branch, c => _provider.ResetBranchAsync(branch, c), ct),
+            ct => FullResetAsync(branch, ct),
             _logger,
             cancellationToken).ConfigureAwait(false);
         return new IsolatedBranchLease(pool, branch, endpoint.ConnectionString, tracker);
+    }
+
+    /// <summary>
+    /// Re-creates an isolated branch, unless the session is ending: a restore that failed because the session's end
+    /// dropped its branch must not bring the branch back. The session's end waits for full resets already under way.
+    /// </summary>
+    private async Task FullResetAsync(Branch branch, CancellationToken cancellationToken)
+    {
+        Task reset;
+        lock (_fullResets)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                throw new OperationCanceledException("The test session is ending: its branches are being deleted, so none is re-created.");
+            }
+
+            reset = _connectionPools.FullResetAsync(branch, c => _provider.ResetBranchAsync(branch, c), cancellationToken);
+            _fullResets.Add(reset);
+        }
+
+        try
+        {
+            await reset.ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_fullResets)
+            {
+                _fullResets.Remove(reset);
+            }
+        }
     }
 
     private async Task CreateMigrationBranchAsync(Task<string?>? sourcePart, CancellationToken cancellationToken)

@@ -289,6 +289,65 @@ public sealed class ChangeTrackerTests
     [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
+    public async Task Reset_RestoresSeededTables_FromTheKeysTheirWritesLogged(bool asOwner)
+    {
+        // Every way a row's key can be touched: a key changed (cascading to a seeded child), a delete (cascading), MERGE,
+        // an upsert, COPY, writes under the replica role (superuser only), then a TRUNCATE: each must reach the key log.
+        const string Schema = """
+            CREATE SCHEMA app;
+            CREATE TABLE app.item (id int PRIMARY KEY, name text NOT NULL);
+            INSERT INTO app.item SELECT g, 'item ' || g FROM generate_series(1, 5000) g;
+            CREATE TABLE app.item_note (item_id int NOT NULL REFERENCES app.item (id) ON DELETE CASCADE ON UPDATE CASCADE, note text NOT NULL, PRIMARY KEY (item_id, note));
+            INSERT INTO app.item_note SELECT g, 'note' FROM generate_series(1, 100) g;
+            """;
+        await using var db = await IsolationDatabase.CreateAsync(Schema, asOwner, cancellationToken: Token);
+        Assert.AreEqual(2L, await db.ScalarAsync<long>("SELECT count(key_log) FROM neon_testing.tables", Token), "both seeded tables log their keys");
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+
+        await db.ExecuteAsync("""
+            UPDATE app.item SET id = 9001 WHERE id = 1;
+            DELETE FROM app.item WHERE id = 2;
+            MERGE INTO app.item i USING (VALUES (3, 'merged'), (9002, 'new')) s(id, name) ON i.id = s.id
+                WHEN MATCHED THEN UPDATE SET name = s.name WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.name);
+            INSERT INTO app.item VALUES (4, 'upserted') ON CONFLICT (id) DO UPDATE SET name = excluded.name;
+            """, Token);
+        await using (var connection = await db.OpenAsync(Token))
+        {
+            await using var copy = await connection.BeginTextImportAsync("COPY app.item_note FROM STDIN (FORMAT csv)", Token);
+            await copy.WriteLineAsync("5000,copied");
+        }
+
+        if (!asOwner)
+        {
+            await db.ExecuteAsync("SET session_replication_role = replica; UPDATE app.item SET name = 'replica' WHERE id = 10; DELETE FROM app.item_note WHERE item_id = 11; RESET session_replication_role;", Token);
+        }
+
+        Assert.IsGreaterThan(0L, await LoggedKeysAsync(db));
+        Assert.AreEqual(ResetKind.Restored, (await tracker.ResetAsync(Token)).Kind);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+        Assert.AreEqual(0L, await LoggedKeysAsync(db), "the restore left keys in the log, or logged its own writes");
+
+        await db.ExecuteAsync("TRUNCATE app.item CASCADE; INSERT INTO app.item VALUES (1, 'after truncate');", Token);
+        Assert.AreEqual(ResetKind.Restored, (await tracker.ResetAsync(Token)).Kind);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+        Assert.AreEqual(0L, await LoggedKeysAsync(db), "the restore left keys in the log, or logged its own writes");
+    }
+
+    private async Task<long> LoggedKeysAsync(IsolationDatabase db)
+    {
+        var total = 0L;
+        foreach (var log in (await db.ScalarAsync<string>("SELECT string_agg(key_log, ',') FROM neon_testing.tables", Token)).Split(','))
+        {
+            total += await db.ScalarAsync<long>($"SELECT count(*) FROM neon_testing.{log}", Token);
+        }
+
+        return total;
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
     public async Task Reset_DoesNotFireUserTriggers(bool asOwner)
     {
         // The audit table is left out of tracking, so any row a trigger writes during the restore would stay.
