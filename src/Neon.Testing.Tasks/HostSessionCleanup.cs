@@ -59,7 +59,7 @@ internal sealed class HostSessionCleanup : IDisposable
     public string SummaryFile { get; }
 
     /// <summary>The host's summary, when it wrote one during this run.</summary>
-    public string? ReadSummary() => SummaryFile.Length > 0 && File.Exists(SummaryFile) ? File.ReadAllText(SummaryFile).TrimEnd() : null;
+    public string? ReadSummary() => SummaryFile.Length > 0 && File.Exists(SummaryFile) && File.ReadAllText(SummaryFile).TrimEnd() is { Length: > 0 } summary ? summary : null;
 
     /// <summary>Restores the environment and deletes what the host's sessions left; returns how many branches went. Runs once.</summary>
     public async Task<int> CleanUpAsync()

@@ -215,7 +215,7 @@ public static class RunSummary
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, JsonFileNameFor(run.TestAssemblyName));
-        File.WriteAllText(path, ToJson(run));
+        Replace(path, ToJson(run));
         return path;
     }
 
@@ -224,8 +224,24 @@ public static class RunSummary
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, TextFileNameFor(run.TestAssemblyName));
-        File.WriteAllText(path, ToText(run) + Environment.NewLine);
+        Replace(path, ToText(run) + Environment.NewLine);
         return path;
+    }
+
+    // Whole or not at all: VSTest ends its test host ~100 ms after the run, maybe in the middle of a rewrite, and the
+    // SDK's task then prints whatever the file holds (an in-place rewrite killed after truncating left it empty).
+    private static void Replace(string path, string contents)
+    {
+        var temporary = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
+        try
+        {
+            File.WriteAllText(temporary, contents);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 
     private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
