@@ -29,6 +29,11 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     private NeonTestRun? _run;
     private bool _ownsRun;
     private int _ended;
+
+    // The session is ended by whichever comes first: the platform's session end, SIGTERM, process exit, or the orphan
+    // watcher. The others wait for it (within a bound): each of them may end the process once it returns.
+    private static readonly TimeSpan EndWait = TimeSpan.FromSeconds(30);
+    private readonly ManualResetEventSlim _endDone = new();
     private PosixSignalRegistration? _terminate;
 
     // SIGTERM while the session starts (migrations may take a while): the start is cancelled, which deletes what it
@@ -137,8 +142,14 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     public async Task OnTestSessionFinishingAsync(ITestSessionContext testSessionContext)
     {
         ArgumentNullException.ThrowIfNull(testSessionContext);
-        if (_run is not { } run || !_ownsRun || Interlocked.Exchange(ref _ended, 1) != 0)
+        if (_run is not { } run || !_ownsRun)
         {
+            return;
+        }
+
+        if (!ClaimEnd())
+        {
+            await Task.Run(() => _endDone.Wait(EndWait)).ConfigureAwait(false);
             return;
         }
 
@@ -151,6 +162,10 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         catch (Exception e) when (e is not OperationCanceledException)
         {
             await _services.GetOutputDevice().DisplayAsync(this, new ErrorMessageOutputDeviceData($"Neon.Testing: cleaning up the session failed: {e.Message}. Expired branches are removed by the sweeper at the next session start."), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _endDone.Set();
         }
 
         var results = _services.GetConfiguration().GetTestResultDirectory();
@@ -217,8 +232,15 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
     /// <summary>Ends the run when the process ends before the session finished (cancelled, terminated): branches deleted, summary written.</summary>
     private void EndAtExit(string results)
     {
-        if (_run is not { } run || !_ownsRun || Interlocked.Exchange(ref _ended, 1) != 0)
+        if (_run is not { } run || !_ownsRun)
         {
+            return;
+        }
+
+        if (!ClaimEnd())
+        {
+            // Another path is deleting the branches: returning now could end the process in the middle of that.
+            _endDone.Wait(EndWait);
             return;
         }
 
@@ -231,7 +253,14 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         {
             Console.Error.WriteLine($"Neon.Testing: the run was cancelled and ending its session failed: {e.Message}. Its branches expire by themselves, and the next session removes them (on the local engine at its start, on Neon once expired).");
         }
+        finally
+        {
+            _endDone.Set();
+        }
     }
+
+    /// <summary>Whether this caller ends the session (the first to ask); the others must wait for <see cref="_endDone"/>.</summary>
+    private bool ClaimEnd() => Interlocked.Exchange(ref _ended, 1) == 0;
 
     /// <summary>
     /// Run by `dotnet test` (<c>--server dotnettestcli --dotnet-test-pipe ...</c>), not directly nor by an IDE's server
