@@ -69,6 +69,10 @@ internal sealed class BenchCluster(string adminConnectionString, string prefix) 
         return role;
     }
 
+    /// <summary>Makes <paramref name="role"/> a superuser or takes that away again.</summary>
+    public Task SetSuperuserAsync(string role, bool superuser, CancellationToken cancellationToken)
+        => ExecuteAsync("postgres", $"ALTER ROLE {Quote(role)} {(superuser ? "SUPERUSER" : "NOSUPERUSER")}", cancellationToken);
+
     public string RoleConnectionString(string database, string role, bool pooling = true) => new NpgsqlConnectionStringBuilder(adminConnectionString)
     {
         Database = database,

@@ -43,16 +43,20 @@ internal static class BenchReport
         double Median(string scenario, string strategy) => results.FirstOrDefault(r => r.Scenario == scenario && r.Strategy == strategy)?.MedianMs ?? double.NaN;
         var checks = new List<(bool Ok, string Text)>();
         var floor = Median("clean", "rollback");
-        foreach (var (scenario, strategy) in new[] { ("clean", "ours"), ("clean_after_seed", "ours"), ("clean", "ours_owner"), ("clean_after_seed", "ours_owner") })
+        foreach (var (scenario, strategy) in new[] { ("clean", "ours"), ("clean_after_seed", "ours"), ("clean", "ours_owner"), ("clean_after_seed", "ours_owner"), ("clean", "ours_neon"), ("clean_after_seed", "ours_neon") })
         {
             var value = Median(scenario, strategy);
             checks.Add((value <= 2 * floor, $"{scenario}: {strategy} median {value:0.000} ms <= 2 x ROLLBACK round trip {floor:0.000} ms ({value / floor:0.00}x)"));
         }
 
         var two = Median("two_tables", "ours");
-        var twoOwner = Median("two_tables", "ours_owner");
-        checks.Add((twoOwner <= 1.5 * two, $"two_tables: ours_owner median {twoOwner:0.000} ms <= 1.5 x ours {two:0.000} ms ({twoOwner / two:0.00}x)"));
-        foreach (var (peer, mine, factor) in new[] { ("truncate_all", "ours", 30.0), ("reclone", "ours", 30.0), ("respawn", "ours", 50.0), ("respawn_owner", "ours_owner", 50.0) })
+        foreach (var owner in new[] { "ours_owner", "ours_neon" })
+        {
+            var twoOwner = Median("two_tables", owner);
+            checks.Add((twoOwner <= 1.5 * two, $"two_tables: {owner} median {twoOwner:0.000} ms <= 1.5 x ours {two:0.000} ms ({twoOwner / two:0.00}x)"));
+        }
+
+        foreach (var (peer, mine, factor) in new[] { ("truncate_all", "ours", 30.0), ("reclone", "ours", 30.0), ("respawn", "ours", 50.0), ("respawn_owner", "ours_owner", 50.0), ("respawn_owner", "ours_neon", 50.0) })
         {
             foreach (var scenario in new[] { "two_tables", "seed_change" })
             {
@@ -61,7 +65,7 @@ internal static class BenchReport
             }
         }
 
-        foreach (var strategy in new[] { "ours", "ours_owner" })
+        foreach (var strategy in new[] { "ours", "ours_owner", "ours_neon" })
         {
             var ddl = Median("ddl", strategy);
             var ddlReclone = Median("ddl", "reclone");
@@ -69,7 +73,7 @@ internal static class BenchReport
         }
 
         // At the injected latency: round trips per reset (a clean test one, a test that wrote tables at most two) and a full reset no dearer than a re-clone.
-        foreach (var row in extra.Where(r => r.RoundTrips is not null && r.Scenario.EndsWith("ms", StringComparison.Ordinal) && r.Strategy is "ours" or "ours_owner"))
+        foreach (var row in extra.Where(r => r.RoundTrips is not null && r.Scenario.EndsWith("ms", StringComparison.Ordinal) && r.Strategy is "ours" or "ours_owner" or "ours_neon"))
         {
             var limit = row.Scenario.StartsWith("clean", StringComparison.Ordinal) ? 1 : row.Scenario.StartsWith("two_tables", StringComparison.Ordinal) ? 2 : double.NaN;
             if (!double.IsNaN(limit))

@@ -11,10 +11,14 @@ internal sealed class OursStrategy(BenchCluster cluster, string template, string
     private NpgsqlConnection? _admin;
     private ChangeTracker? _tracker;
     private DatabaseSnapshot? _baseline;
+    private int _stampsBefore;
+    private int _fingerprintsBefore;
 
     public string Name => name;
 
-    public string? Note => role is null ? null : $"as a database owner that is not a superuser (like Neon's neondb_owner): {_tracker?.RestoreMode}, {_tracker?.SchemaChangeDetection}";
+    public string? Note => role is null ? null : name == "ours_neon"
+        ? $"Neon's role: neondb_owner is not a superuser, but as a member of neon_superuser it may create event triggers (Neon supports them); modelled by installing as the owner while it is briefly a superuser, then resetting as the plain owner: {_tracker?.RestoreMode}, {_tracker?.SchemaChangeDetection}"
+        : $"as a database owner that is not a superuser and may not create event triggers (a shared self-hosted server): {_tracker?.RestoreMode}, {_tracker?.SchemaChangeDetection}";
 
     public IReadOnlyDictionary<ResetKind, int> Kinds => _kinds;
 
@@ -57,7 +61,15 @@ internal sealed class OursStrategy(BenchCluster cluster, string template, string
         LastReason = result.Reason;
     }
 
-    public void ClearKinds() => _kinds.Clear();
+    public void ClearKinds()
+    {
+        _kinds.Clear();
+        _stampsBefore = _tracker?.StampsComputed ?? 0;
+        _fingerprintsBefore = _tracker?.FingerprintsComputed ?? 0;
+    }
+
+    /// <summary>Since <see cref="ClearKinds"/>: checks that counted catalog rows (the horizon moved) and that fingerprinted the catalog.</summary>
+    public (int Stamps, int Fingerprints) SchemaChecks => ((_tracker?.StampsComputed ?? 0) - _stampsBefore, (_tracker?.FingerprintsComputed ?? 0) - _fingerprintsBefore);
 
     public async Task<IReadOnlyList<string>> VerifyAsync(CancellationToken cancellationToken)
         => (await cluster.SnapshotAsync(_database, cancellationToken)).DifferencesFrom(_baseline!);

@@ -90,12 +90,29 @@ await cluster.CreateAsync(ownerTracked, ownerPlain, token, owner);
 var ownerInstallation = await TrackingInstaller.InstallAsync(cluster.RoleConnectionString(ownerTracked, owner, pooling: false), new TrackingScope { Schemas = ["app"] }, token);
 Console.WriteLine($"Tracking installed as the owner: {ownerInstallation.TrackedTables} tables, {ownerInstallation.RestoreMode}, {ownerInstallation.SchemaChangeDetection}.");
 
+// Neon's own role: not a superuser (restores in foreign-key order), but allowed event triggers through neon_superuser.
+// Installed by the owner while it is briefly a superuser: event triggers owned by it, which keep firing once it is not.
+var neonTracked = prefix + "_neon_tracked";
+await cluster.CreateAsync(neonTracked, ownerPlain, token, owner);
+await cluster.SetSuperuserAsync(owner, true, token);
+TrackingInstallation neonInstallation;
+try
+{
+    neonInstallation = await TrackingInstaller.InstallAsync(cluster.RoleConnectionString(neonTracked, owner, pooling: false), new TrackingScope { Schemas = ["app"] }, token);
+}
+finally
+{
+    await cluster.SetSuperuserAsync(owner, false, token);
+}
+
+Console.WriteLine($"Tracking installed as Neon's role would: {neonInstallation.TrackedTables} tables, {neonInstallation.SchemaChangeDetection}.");
+
 var ours = new OursStrategy(cluster, tracked);
 var oursOwner = new OursStrategy(cluster, ownerTracked, "ours_owner", owner);
 var recloneTuned = new RecloneStrategy(cluster, plain, tuned: true);
 IIsolationStrategy[] strategies =
 [
-    ours, new RecloneStrategy(cluster, plain), new TruncateAllStrategy(cluster, plain), new RollbackStrategy(cluster, plain), oursOwner, recloneTuned,
+    ours, new RecloneStrategy(cluster, plain), new TruncateAllStrategy(cluster, plain), new RollbackStrategy(cluster, plain), oursOwner, new OursStrategy(cluster, neonTracked, "ours_neon", owner), recloneTuned,
     new RespawnStrategy(cluster, plain, ignoreSeeded: false), new RespawnStrategy(cluster, plain, ignoreSeeded: true), new RespawnStrategy(cluster, ownerPlain, ignoreSeeded: false, owner),
 ];
 if (onlyStrategies is not null)
@@ -189,7 +206,9 @@ async Task<List<Measurement>> RunAsync(IReadOnlyList<IIsolationStrategy> all, IE
             }
 
             measured.Add(measurement);
-            var detail = strategy is OursStrategy o ? " resets: " + string.Join(", ", o.Kinds.Select(k => $"{k.Key} {k.Value}")) : "";
+            var detail = strategy is OursStrategy o
+                ? " resets: " + string.Join(", ", o.Kinds.Select(k => $"{k.Key} {k.Value}")) + (o.SchemaChecks is var (stamps, prints) && stamps > 0 ? $"; catalog stamps {stamps}, fingerprints {prints}" : "")
+                : "";
             var trips = measurement.RoundTrips is { } t ? $", {t:0} round trips" : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {measurement.Scenario,-16} {measurement.Strategy,-15} median {measurement.MedianMs,8:0.000} ms  p95 {measurement.P95Ms,8:0.000} ms  ({measurement.Iterations} iterations{trips}, verified: {measurement.Verified}, leaks: {measurement.Leaks}){detail}"));
         }
@@ -214,9 +233,9 @@ int Iterations(string strategy, Scenario scenario)
 {
     var n = (strategy, scenario) switch
     {
-        ("ours" or "ours_owner", Scenario.Ddl) => 12,
-        ("ours_owner", Scenario.TwentyTables) => 60,
-        ("ours_owner", _) => 120,
+        ("ours" or "ours_owner" or "ours_neon", Scenario.Ddl) => 12,
+        ("ours_owner" or "ours_neon", Scenario.TwentyTables) => 60,
+        ("ours_owner" or "ours_neon", _) => 120,
         ("rollback", Scenario.Ddl) => 100,
         ("ours", Scenario.TwentyTables) => 150,
         ("ours", _) => 300,
@@ -254,6 +273,7 @@ if (latencyMs > 0 && only is null)
     IIsolationStrategy[] remoteStrategies =
     [
         new RollbackStrategy(remote, plain), new OursStrategy(remote, tracked), new OursStrategy(remote, ownerTracked, "ours_owner", owner),
+        new OursStrategy(remote, neonTracked, "ours_neon", owner),
         new RecloneStrategy(remote, plain), new TruncateAllStrategy(remote, plain), new RespawnStrategy(remote, plain, ignoreSeeded: false), new RespawnStrategy(remote, ownerPlain, ignoreSeeded: false, owner),
     ];
     Console.WriteLine($"Latency: {latencyMs} ms each way through a loopback proxy.");
@@ -266,7 +286,7 @@ if (latencyMs > 0 && only is null)
 
         extra.AddRange(await RunAsync(remoteStrategies, [Scenario.Clean, Scenario.TwoTables, Scenario.CleanAfterSeed, Scenario.Ddl], (name, scenario) => (name, scenario) switch
         {
-            ("rollback" or "ours" or "ours_owner", not Scenario.Ddl) => quick ? 8 : 30,
+            ("rollback" or "ours" or "ours_owner" or "ours_neon", not Scenario.Ddl) => quick ? 8 : 30,
             _ => quick ? 2 : 8,
         }, proxy, notes));
     }

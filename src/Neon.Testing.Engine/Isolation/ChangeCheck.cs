@@ -45,8 +45,8 @@ internal sealed class ChangeCheck : IAsyncDisposable
                     // The stamp only when the horizon moved ($1), the fingerprint only when the stamp differs from $2 (bound $3).
                     quickCheck = new NpgsqlCommand($"""
                         SELECT {ActivityExpression}, {HorizonExpression}, {TrackingSql.SnapshotXmin}, st.stamp,
-                               CASE WHEN st.stamp <> $2 THEN ({TrackingSql.Fingerprint}) END
-                        FROM (SELECT CASE WHEN {HorizonExpression} <> $1 THEN ({TrackingSql.CatalogStamp("$3")}) END AS stamp) st
+                               CASE WHEN st.stamp <> $2 THEN {TrackingSql.CallFingerprint} END
+                        FROM (SELECT CASE WHEN {HorizonExpression} <> $1 THEN {TrackingSql.CallCatalogStamp("$3")} END AS stamp) st
                         """, connection);
                     AddStampParameters(quickCheck);
                 }
@@ -175,7 +175,7 @@ internal sealed class ChangeCheck : IAsyncDisposable
             : $"{Moved} AND (NOT {Settled} OR s.seq IN (SELECT q.seq FROM {Sql.Ours("table_sequences")} q WHERE q.rel IN (SELECT rel FROM marks)))";
         var sql = $"""
             WITH act AS MATERIALIZED (SELECT {ActivityExpression} AS v),
-                 marks AS MATERIALIZED (SELECT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved}){(detection == SchemaChangeDetection.EventTrigger ? "" : $",\n     st AS MATERIALIZED (SELECT CASE WHEN {HorizonExpression} <> $3 THEN ({TrackingSql.CatalogStamp("$5")}) END AS stamp)")}
+                 marks AS MATERIALIZED (SELECT rel, tag FROM {Sql.Ours("dirty")} WHERE {Moved}){(detection == SchemaChangeDetection.EventTrigger ? "" : $",\n     st AS MATERIALIZED (SELECT CASE WHEN {HorizonExpression} <> $3 THEN {TrackingSql.CallCatalogStamp("$5")} END AS stamp)")}
             SELECT 0 AS kind, act.v AS id, {(detection == SchemaChangeDetection.EventTrigger ? "0::int8" : HorizonExpression)} AS size, NULL::text AS info FROM act
             UNION ALL
             SELECT CASE WHEN d.rel = 0 THEN 3 ELSE 1 END, d.rel::int8, CASE WHEN d.rel <> 0 THEN pg_catalog.pg_relation_size(d.rel) END, d.tag
@@ -204,7 +204,7 @@ internal sealed class ChangeCheck : IAsyncDisposable
                 UNION ALL
                 SELECT 5, {TrackingSql.SnapshotXmin}, NULL, st.stamp FROM st
                 UNION ALL
-                SELECT 6, NULL, NULL, ({TrackingSql.Fingerprint}) FROM st WHERE st.stamp <> $4
+                SELECT 6, NULL, NULL, {TrackingSql.CallFingerprint} FROM st WHERE st.stamp <> $4
                 """;
     }
 

@@ -65,6 +65,12 @@ internal sealed class ChangeTracker : IAsyncDisposable
     /// <summary>How schema changes are noticed in this database.</summary>
     public SchemaChangeDetection SchemaChangeDetection { get; private set; }
 
+    /// <summary>Checks (without event triggers) that had to count the catalog rows, because the transaction horizon moved.</summary>
+    internal int StampsComputed { get; private set; }
+
+    /// <summary>Checks (without event triggers) that had to fingerprint the catalog, because the catalog stamp moved.</summary>
+    internal int FingerprintsComputed { get; private set; }
+
     /// <summary>
     /// Attaches to a database that carries change tracking (installed with <see cref="TrackingInstaller.InstallAsync"/> on the
     /// branch it was cloned from) and keeps one unpooled connection open. <paramref name="fullReset"/> resets the whole
@@ -211,6 +217,8 @@ internal sealed class ChangeTracker : IAsyncDisposable
                 return await FullResetAsync(Join(notes, $"the tracker's connection failed ({e.GetType().Name}: {e.Message})"), LogLevel.Warning, stopwatch, cancellationToken).ConfigureAwait(false);
             }
 
+            StampsComputed += check.Stamp is null ? 0 : 1;
+            FingerprintsComputed += check.Fingerprint is null ? 0 : 1;
             if (check.Ddl is { } ddl)
             {
                 return await FullResetAsync(Join(notes, $"the schema changed ({ddl.Count} kind(s) of DDL command, e.g. {ddl.Tag})"), LogLevel.Information, stopwatch, cancellationToken).ConfigureAwait(false);

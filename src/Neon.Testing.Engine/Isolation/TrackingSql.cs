@@ -4,7 +4,7 @@ namespace Neon.Testing.Engine.Isolation;
 internal static class TrackingSql
 {
     /// <summary>Bumped whenever the installed objects change shape; an older installation is rebuilt.</summary>
-    public const int Version = 6;
+    public const int Version = 7;
 
     /// <summary>Serialises concurrent installs into one database ("neon" in ASCII).</summary>
     public const long InstallLockKey = 0x6E656F6E_7472616B;
@@ -154,6 +154,28 @@ internal static class TrackingSql
           UNION ALL SELECT e.xmin FROM pg_catalog.pg_extension e
           UNION ALL SELECT q.xmin FROM pg_catalog.pg_default_acl q) s
         """;
+
+    /// <summary>
+    /// <see cref="CatalogStamp"/> and <see cref="Fingerprint"/> as functions, which the check after each test calls only
+    /// when the transaction horizon or the stamp moved. Written inline in the check, their ~40 catalog scans were locked
+    /// and set up by every execution of it, taken or not: 0.27 ms for a clean check instead of 0.1 ms.
+    /// </summary>
+    public static readonly string CatalogFunctions = $"""
+        CREATE FUNCTION {Sql.Ours("catalog_stamp")}(bound text) RETURNS text LANGUAGE plpgsql STABLE AS $neon$
+        BEGIN
+            RETURN ({CatalogStamp("bound")});
+        END $neon$;
+        CREATE FUNCTION {Sql.Ours("catalog_fingerprint")}() RETURNS text LANGUAGE plpgsql STABLE AS $neon$
+        BEGIN
+            RETURN ({Fingerprint});
+        END $neon$;
+        """;
+
+    /// <summary>Calls the installed <see cref="CatalogStamp"/> with the bound <paramref name="xmin"/> (a text expression).</summary>
+    public static string CallCatalogStamp(string xmin) => $"{Sql.Ours("catalog_stamp")}({xmin})";
+
+    /// <summary>Calls the installed <see cref="Fingerprint"/>.</summary>
+    public static readonly string CallFingerprint = $"{Sql.Ours("catalog_fingerprint")}()";
 
     /// <summary>
     /// The whole snapshot (xmin, xmax and the transactions in progress), hashed. Every schema change takes a transaction id
