@@ -421,6 +421,13 @@ internal sealed class ChangeTracker : IAsyncDisposable
         }
 
         RestoreMode = await CanUseReplicationRoleAsync(_connection, cancellationToken).ConfigureAwait(false) ? RestoreMode.ReplicationRole : RestoreMode.ForeignKeyOrder;
+        if (RestoreMode == RestoreMode.ReplicationRole)
+        {
+            // For the whole session of this dedicated connection, which only checks and restores: every change of
+            // session_replication_role flushes the session's plan cache, so setting it per restore re-planned every
+            // prepared statement at every reset (~1.3 ms of a 2.9 ms restore).
+            await SqlExecution.ExecuteAsync(_connection, "SET session_replication_role = replica", cancellationToken).ConfigureAwait(false);
+        }
         SchemaChangeDetection = _model.EventTriggers ? SchemaChangeDetection.EventTrigger : SchemaChangeDetection.CatalogFingerprint;
         if (_model.Untracked.Count > 0)
         {

@@ -7,8 +7,8 @@ internal enum RestoreMode
     Unavailable,
 
     /// <summary>
-    /// <c>session_replication_role = replica</c> (superuser): foreign-key and user triggers do not fire,
-    /// so tables are restored in any order in one round trip.
+    /// <c>session_replication_role = replica</c> (superuser), for the tracker's whole session: foreign-key and user
+    /// triggers do not fire, so tables are restored in any order in one round trip.
     /// </summary>
     ReplicationRole,
 

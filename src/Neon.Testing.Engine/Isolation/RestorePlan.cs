@@ -68,7 +68,7 @@ internal sealed class RestorePlan
             SELECT set_config('{TrackingSql.RestoringSetting}', '{(replica ? "quiet" : "on")}', true),
                    set_config('{TrackingSql.MarkedSetting}', ',', true),
                    set_config('lock_timeout', '{(long)options.LockTimeout.TotalMilliseconds}', true),
-                   set_config('row_security', 'off', true){(replica ? ",\n       set_config('session_replication_role', 'replica', true)" : "")}
+                   set_config('row_security', 'off', true)
             """);
         if (!replica)
         {
@@ -204,6 +204,11 @@ internal sealed class RestorePlan
             ctes.Add($"x{index} AS (DELETE FROM {Sql.Ours(table.KeyLog!)})");
         }
 
+        // The rows of a relation whose key was logged, one index probe per logged key. OFFSET 0 keeps the planner from
+        // flattening the probes into a hash join that reads the whole table (it cannot know how few keys the log holds).
+        string Probe(string relation, string alias, string columns)
+            => $"(SELECT {columns} FROM c{index} c CROSS JOIN LATERAL (SELECT {columns} FROM {relation} {alias} WHERE {Sql.Equal(table.Key!, alias, "c")} OFFSET 0) {alias})";
+
         if (table.RelKind == 'p')
         {
             // A partitioned table cannot return system columns: rewrite it whole, then record the new identities.
@@ -220,16 +225,36 @@ internal sealed class RestorePlan
         {
             // Rows whose key is not in the baseline go; changed baseline rows are updated in place (keys unchanged, so
             // references to them stay valid); missing ones come back; the baseline records the new row identities.
-            var candidates = logged ? $", c{index} c" : "";
-            string Candidate(string alias) => logged ? $" AND {Sql.Equal(key, alias, "c")}" : "";
-            ctes.Add($"{d} AS (DELETE FROM {target} t{(logged ? $" USING c{index} c" : "")} WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {Sql.Equal(key, "b", "t")}){Candidate("t")} RETURNING 1)");
+            // With a key log, the table's rows (p) and baseline rows (q) with a logged key are found by index probes and
+            // compared there; each sub-statement then touches only the rows it was given, by row identity.
+            string gone, modified, missing, onlyLogged;
+            if (logged)
+            {
+                var recorded = $"b.{Sql.Quote(TableTracking.CtidColumn)}, b.{Sql.Quote(TableTracking.XminColumn)}";
+                ctes.Add($"p{index} AS MATERIALIZED {Probe(target, "t", $"t.ctid, t.xmin, {Sql.Columns(key, "t")}")}");
+                ctes.Add($"q{index} AS MATERIALIZED {Probe(baseline, "b", $"b.ctid, {recorded}, {Sql.Columns(key, "b")}")}");
+                var pairs = $"p{index} p JOIN q{index} q ON {Sql.Equal(key, "p", "q")} WHERE NOT ({IdentityMatch(table, "p", "q")})";
+                gone = $"t.ctid = ANY (ARRAY(SELECT p.ctid FROM p{index} p WHERE NOT EXISTS (SELECT 1 FROM q{index} q WHERE {Sql.Equal(key, "q", "p")})))";
+                modified = $"t.ctid = ANY (ARRAY(SELECT p.ctid FROM {pairs})) AND b.ctid = ANY (ARRAY(SELECT q.ctid FROM {pairs}))";
+                missing = $"b.ctid = ANY (ARRAY(SELECT q.ctid FROM q{index} q WHERE NOT EXISTS (SELECT 1 FROM p{index} p WHERE {Sql.Equal(key, "p", "q")})))";
+                onlyLogged = $" AND b.ctid = ANY (ARRAY(SELECT q.ctid FROM q{index} q))";
+            }
+            else
+            {
+                gone = $"NOT EXISTS (SELECT 1 FROM {baseline} b WHERE {Sql.Equal(key, "b", "t")})";
+                modified = $"NOT ({IdentityMatch(table, "t", "b")})";
+                missing = $"NOT EXISTS (SELECT 1 FROM {target} t WHERE {Sql.Equal(key, "t", "b")})";
+                onlyLogged = "";
+            }
+
+            ctes.Add($"{d} AS (DELETE FROM {target} t WHERE {gone} RETURNING 1)");
             var set = table.Columns.Where(c => !key.Contains(c)).ToList();
             var changed = new List<string>();
             if (set.Count > 0)
             {
                 ctes.Add($"""
                     u{index} AS (UPDATE {target} t SET {string.Join(", ", set.Select(c => $"{Sql.Quote(c)} = b.{Sql.Quote(c)}"))}
-                        FROM {baseline} b{candidates} WHERE {Sql.Equal(key, "t", "b")}{Candidate("b")} AND NOT ({IdentityMatch(table, "t", "b")}) AND {after}
+                        FROM {baseline} b WHERE {Sql.Equal(key, "t", "b")} AND {modified} AND {after}
                         RETURNING {IdentityReturning(table, "t")}, {Sql.Columns(key, "t")})
                     """);
                 changed.Add($"SELECT * FROM u{index}");
@@ -237,14 +262,14 @@ internal sealed class RestorePlan
 
             ctes.Add($"""
                 i{index} AS (INSERT INTO {table.QualifiedName} ({columns}) OVERRIDING SYSTEM VALUE
-                    SELECT {Sql.Columns(table.Columns, "b")} FROM {baseline} b{candidates}
-                    WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {Sql.Equal(key, "t", "b")}){Candidate("b")} AND {after}
+                    SELECT {Sql.Columns(table.Columns, "b")} FROM {baseline} b
+                    WHERE {missing} AND {after}
                     RETURNING {IdentityReturning(table, null)}, {Sql.Columns(key)})
                 """);
             changed.Add($"SELECT * FROM i{index}");
             ctes.Add($"""
                 r{index} AS (UPDATE {baseline} b SET {string.Join(", ", IdentityNames(table).Select(c => $"{Sql.Quote(c)} = n.{Sql.Quote(c)}"))}
-                    FROM ({string.Join(" UNION ALL ", changed)}) n WHERE {Sql.Equal(key, "b", "n")})
+                    FROM ({string.Join(" UNION ALL ", changed)}) n WHERE {Sql.Equal(key, "b", "n")}{onlyLogged})
                 """);
             return;
         }
@@ -252,8 +277,8 @@ internal sealed class RestorePlan
         // No key (or rewriting): rows are matched by identity only. Rows that are not baseline rows go; baseline rows that are gone
         // (deleted, or updated into a new row version) are inserted again and their baseline entries swapped for the new identities.
         // One hash full join on the identity finds both: table rows that are not baseline rows, and baseline rows that are gone.
-        var rows = logged ? $"(SELECT t.ctid, t.xmin FROM {target} t, c{index} c WHERE {Sql.Equal(table.Key!, "t", "c")})" : target;
-        var baselineRows = logged ? $"(SELECT b.ctid, b.{Sql.Quote(TableTracking.CtidColumn)}, b.{Sql.Quote(TableTracking.XminColumn)} FROM {baseline} b, c{index} c WHERE {Sql.Equal(table.Key!, "b", "c")})" : baseline;
+        var rows = logged ? Probe(target, "t", "t.ctid, t.xmin") : target;
+        var baselineRows = logged ? Probe(baseline, "b", $"b.ctid, b.{Sql.Quote(TableTracking.CtidColumn)}, b.{Sql.Quote(TableTracking.XminColumn)}") : baseline;
         ctes.Add($"""
             j{index} AS MATERIALIZED (SELECT t.ctid AS table_row, b.ctid AS baseline_row
                 FROM {rows} t FULL JOIN {baselineRows} b ON {IdentityMatch(table, "t", "b")}
