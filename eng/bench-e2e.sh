@@ -94,7 +94,10 @@ rec = {"part": part, "variant": variant, "round": int(rnd), "wall_s": round(floa
        "exit": int(status), "total": count("total"), "failed": count("failed"), "load": load}
 try: rec["peak_rss_mb"] = round(int(open(os.path.join(d, "rss.txt")).read().split()[-1]) / 1024, 1)
 except Exception: pass
-try: rec["summary"] = json.load(open(os.path.join(d, "neon-testing-summary.json")))
+import glob
+# One summary per test assembly (neon-testing-summary.<assembly>.json); the unnamed one from older versions.
+summaries = sorted(glob.glob(os.path.join(d, "neon-testing-summary*.json")))
+try: rec["summary"] = json.load(open(summaries[0]))
 except Exception: pass
 try: rec["first_test_ms"] = float(open(os.path.join(d, "probe.txt")).read())
 except Exception: pass
