@@ -398,10 +398,29 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             return null;
         }
 
-        var reset = database.Level == TestIsolation.PerClass ? null : await lease.ResetAsync(cancellationToken).ConfigureAwait(false);
+        ResetResult? reset;
+        try
+        {
+            reset = database.Level == TestIsolation.PerClass ? null : await lease.ResetAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Npgsql.NpgsqlException e) when (IsServerGone(e))
+        {
+            // The test's failure says what happened in one line, not as the innermost frame of a driver's stack trace.
+            throw new InvalidOperationException(
+                $"Neon.Testing: the database server went away while the database was reset after this test ({Describe(e)}). The tests after it cannot be isolated; " +
+                "the summary lists the branches that could not be deleted, and the next session removes them.", e);
+        }
+
         await _pool.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
         return reset;
     }
+
+    /// <summary>The server ended the connection or cannot be reached (SQLSTATE class 08, 57P0x, or a broken socket).</summary>
+    private static bool IsServerGone(Npgsql.NpgsqlException e) => e is Npgsql.PostgresException p
+        ? p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal)
+        : e.InnerException is IOException or System.Net.Sockets.SocketException;
+
+    private static string Describe(Npgsql.NpgsqlException e) => e is Npgsql.PostgresException p ? $"{p.SqlState}: {p.MessageText}" : e.Message;
 
     /// <summary>
     /// The database the whole process sees when it names none (the environment variable): the read-only

@@ -68,11 +68,16 @@ public sealed class ServerDeathTests
                 output = run.Output;
                 figures["secondsToExit"] = exited ? Math.Round(died.Elapsed.TotalSeconds, 2) : null;
                 figures["exitCode"] = exited ? run.ExitCode : null;
-                var errors = output.Split('\n').Where(l => l.Contains("Neon.Testing", StringComparison.Ordinal) && (l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase))).Select(l => l.Trim()).ToList();
+                // Messages, not the frames of a stack trace ("at Neon.Testing...EndTestAsync(..., String failedTest, ...)").
+                var errors = output.Split('\n').Select(l => l.Trim())
+                    .Where(l => !l.StartsWith("at ", StringComparison.Ordinal) && l.Contains("Neon.Testing", StringComparison.Ordinal)
+                        && (l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("exception", StringComparison.OrdinalIgnoreCase)))
+                    .ToList();
                 figures["neonErrorLines"] = errors.Count;
                 figures["firstError"] = errors.FirstOrDefault();
                 Assert.IsTrue(exited, $"the run hung after the server went away:{Environment.NewLine}{output}");
                 Assert.AreNotEqual(0, run.ExitCode, "a run whose server died must not pass");
+                StringAssert.Contains(errors.FirstOrDefault() ?? "", "the database server went away", "no one-line message says what happened: " + output);
             }
 
             using var nextResults = new ProcessRunResults();
