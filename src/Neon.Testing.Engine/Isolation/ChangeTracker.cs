@@ -442,7 +442,7 @@ internal sealed class ChangeTracker : IAsyncDisposable
         _fingerprint = meta.Fingerprint;
         if (SchemaChangeDetection == SchemaChangeDetection.CatalogFingerprint)
         {
-            await using var command = new NpgsqlCommand($"SELECT ({TrackingSql.Fingerprint}), ({TrackingSql.CatalogStamp(TrackingSql.SnapshotXmin)}), {TrackingSql.SnapshotXmin}", _connection);
+            await using var command = new NpgsqlCommand($"SELECT {TrackingSql.CallFingerprint}, {TrackingSql.CallCatalogStamp($"{TrackingSql.SnapshotXmin}::text")}, {TrackingSql.SnapshotXmin}", _connection);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (reader.GetString(0) != meta.Fingerprint)

@@ -130,7 +130,7 @@ internal sealed class RestorePlan
 
         if (plan.AltersTriggers)
         {
-            plan.Add($"UPDATE {Sql.Ours("meta")} SET fingerprint = ({TrackingSql.Fingerprint}) RETURNING fingerprint AS {FingerprintColumn}");
+            plan.Add($"UPDATE {Sql.Ours("meta")} SET fingerprint = {TrackingSql.CallFingerprint} RETURNING fingerprint AS {FingerprintColumn}");
         }
 
         plan.Add("COMMIT");

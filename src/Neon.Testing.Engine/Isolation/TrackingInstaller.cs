@@ -125,7 +125,7 @@ internal static class TrackingInstaller
             """, cancellationToken).ConfigureAwait(false);
 
         string fingerprint;
-        await using (var command = new NpgsqlCommand(TrackingSql.Fingerprint, connection))
+        await using (var command = new NpgsqlCommand($"SELECT {TrackingSql.CallFingerprint}", connection))
         {
             fingerprint = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
