@@ -25,6 +25,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly MigrationSource? _migrationSource;
     private Branch? _migrationBranch;
+    private Branch? _preparedPrimary;
     private Branch? _sharedBranch;
     private string? _sharedConnectionString;
     private string? _readOnlyConnectionString;
@@ -598,7 +599,8 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// <summary>Creates isolated branch number <paramref name="number"/> and attaches change tracking to it; a full reset goes through <see cref="BranchConnectionPools"/>.</summary>
     private async Task<IsolatedBranchLease> CreateIsolatedBranchAsync(int number, IsolatedBranchPool pool, CancellationToken cancellationToken)
     {
-        var branch = await CreateChildAsync($"isolated-{number}", cancellationToken).ConfigureAwait(false);
+        var branch = (number == 1 ? Interlocked.Exchange(ref _preparedPrimary, null) : null)
+            ?? await CreateChildAsync($"isolated-{number}", cancellationToken).ConfigureAwait(false);
         var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
         _connectionPools.Remember(branch, endpoint.ConnectionString);
         var tracker = await ChangeTracker.AttachAsync(
@@ -662,10 +664,46 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             root,
             fingerprint,
             MigrateAsync,
-            (template, ct) => CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), template, willHaveChildren: true, ct),
+            CloneTemplateAsync,
             cancellationToken).ConfigureAwait(false);
         TemplateName = templateName;
         Statistics.RecordSetupPhase(Statistics.MigrationsReused ? "template-clone" : "template-build", Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// The migration branch, a clone of the migrated template. On a local server the first isolated branch is cloned
+    /// from the template too, at the same time, rather than from the migration branch after it: both are copies of the
+    /// same database, and the session start waits for one clone instead of two in a row. Its parent is still the
+    /// migration branch, which its full resets copy. Neon keeps the chain, since a branch's parent there is its history.
+    /// </summary>
+    private async Task<Branch> CloneTemplateAsync(Branch template, CancellationToken cancellationToken)
+    {
+        var migrationName = BranchNames.ForSession(_gitBranch, SessionId, "migration");
+        if (_provider is not Providers.Local.LocalBranchProvider local)
+        {
+            return await CreateAsync(migrationName, template, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        var migration = CreateAsync(migrationName, template, willHaveChildren: true, cancellationToken);
+        var primary = local.CreateBranchAsync(
+            new BranchRequest(BranchNames.ForSession(_gitBranch, SessionId, "isolated-1"), migrationName, DateTimeOffset.UtcNow + Options.BranchExpiry),
+            copyOf: template.Id,
+            cancellationToken);
+        try
+        {
+            await Task.WhenAll(migration, primary).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (primary.IsCompletedSuccessfully)
+            {
+                // Deleted with the session's other branches, used or not.
+                Track(primary.Result, template);
+            }
+        }
+
+        _preparedPrimary = primary.Result;
+        return migration.Result;
     }
 
     private async Task MigrateAsync(Branch branch, CancellationToken cancellationToken)
@@ -705,13 +743,19 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     {
         var request = new BranchRequest(name, parent.Id, DateTimeOffset.UtcNow + Options.BranchExpiry, willHaveChildren);
         var branch = await _provider.CreateBranchAsync(request, cancellationToken).ConfigureAwait(false);
+        Track(branch, parent);
+        return branch;
+    }
+
+    /// <summary>Counts a branch this session created and deletes it with the session.</summary>
+    private void Track(Branch branch, Branch copiedFrom)
+    {
         lock (_created)
         {
             _created.Add(branch);
         }
 
         Statistics.RecordBranchCreated();
-        _logger.LogInformation("Created branch {Branch} from {Parent}.", branch.Name, parent.Name);
-        return branch;
+        _logger.LogInformation("Created branch {Branch} from {Parent}.", branch.Name, copiedFrom.Name);
     }
 }

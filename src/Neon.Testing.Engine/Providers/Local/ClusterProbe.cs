@@ -44,14 +44,13 @@ internal static class ClusterProbe
     /// <summary>Whether the server at <paramref name="connectionString"/> accepts a connection within <paramref name="timeout"/>.</summary>
     public static async Task<bool> CanConnectAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 5 }.ConnectionString;
+        await using var dataSource = OwnDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 5 }.ConnectionString);
         var deadline = Stopwatch.StartNew();
         while (true)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(connectionString);
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException)

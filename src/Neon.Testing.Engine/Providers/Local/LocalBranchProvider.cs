@@ -30,13 +30,13 @@ public sealed class LocalBranchProvider : IBranchProvider
     private readonly Dictionary<string, BranchEndpoint> _readOnlyEndpoints = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _readWriteEndpoints = new(StringComparer.Ordinal);
 
-    private LocalBranchProvider(NeonTestingOptions options, ILogger logger, NpgsqlConnectionStringBuilder server, NpgsqlConnection liveness, int ownerId, bool canCreateRoles, EmbeddedPostgres? embedded)
+    private LocalBranchProvider(NeonTestingOptions options, ILogger logger, NpgsqlConnectionStringBuilder server, LocalServerAdmin admin, NpgsqlConnection liveness, int ownerId, bool canCreateRoles, EmbeddedPostgres? embedded)
     {
         _options = options;
         _logger = logger;
         _server = server;
         _liveness = liveness;
-        _admin = new LocalServerAdmin(server);
+        _admin = admin;
         OwnerId = ownerId;
         _canCreateRoles = canCreateRoles;
         Embedded = embedded;
@@ -93,14 +93,16 @@ public sealed class LocalBranchProvider : IBranchProvider
 
         server.Pooling = false;
         var ownerId = RandomNumberGenerator.GetInt32(1, int.MaxValue);
-        var liveness = new NpgsqlConnection(server.ConnectionString);
+        // The liveness connection is the admin pool's first: the start's admin work then opens one connection fewer.
+        var admin = new LocalServerAdmin(server);
+        NpgsqlConnection liveness;
         try
         {
-            await liveness.OpenAsync(cancellationToken).ConfigureAwait(false);
+            liveness = await admin.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException e)
         {
-            await liveness.DisposeAsync().ConfigureAwait(false);
+            await admin.DisposeAsync().ConfigureAwait(false);
             throw new NeonConfigurationException(NeonSettings.LocalConnectionString,
                 $"Cannot connect to the PostgreSQL server at {server.Host}:{server.Port} as '{server.Username}': {e.Message}. Check NeonLocalConnectionString (NEON_LOCAL_CONNECTION_STRING).", e);
         }
@@ -130,11 +132,12 @@ public sealed class LocalBranchProvider : IBranchProvider
                     $"The role '{server.Username}' of NeonLocalConnectionString cannot create databases. Run 'ALTER ROLE \"{server.Username}\" CREATEDB;' or use another role.");
             }
 
-            return new LocalBranchProvider(options, logger, server, liveness, ownerId, canCreateRoles, embedded);
+            return new LocalBranchProvider(options, logger, server, admin, liveness, ownerId, canCreateRoles, embedded);
         }
         catch
         {
             await liveness.DisposeAsync().ConfigureAwait(false);
+            await admin.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -171,7 +174,15 @@ public sealed class LocalBranchProvider : IBranchProvider
     }
 
     /// <inheritdoc />
-    public async Task<Branch> CreateBranchAsync(BranchRequest request, CancellationToken cancellationToken = default)
+    public Task<Branch> CreateBranchAsync(BranchRequest request, CancellationToken cancellationToken = default) =>
+        CreateBranchAsync(request, copyOf: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="CreateBranchAsync(BranchRequest, CancellationToken)"/>, cloning <paramref name="copyOf"/> instead
+    /// of the parent: a database the caller knows to hold what the parent holds (the template the parent was cloned
+    /// from), so that the two clones can run at once. The marker still names the parent, which full resets copy.
+    /// </summary>
+    internal async Task<Branch> CreateBranchAsync(BranchRequest request, string? copyOf, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         LocalServerAdmin.RequireOurName(request.Name, "create");
@@ -182,7 +193,7 @@ public sealed class LocalBranchProvider : IBranchProvider
 
         // NeonKeepBranches leaves the branches on purpose: the sweeper lets them live to their expiry after the session ends.
         var marker = new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt, Kept: _options.KeepBranches);
-        await CloneAsync(request.Name, request.ParentId, marker, cancellationToken).ConfigureAwait(false);
+        await CloneAsync(request.Name, copyOf ?? request.ParentId, marker, cancellationToken).ConfigureAwait(false);
         _logger.LogDebug("Created local branch {Branch} from {Parent}.", request.Name, request.ParentId);
         return new Branch(request.Name, request.Name, request.ParentId, request.ExpiresAt, marker.Created);
     }
@@ -345,10 +356,10 @@ public sealed class LocalBranchProvider : IBranchProvider
     internal async Task<IAsyncDisposable> AcquireTemplateLockAsync(string templateName, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var key = BitConverter.ToInt32(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(templateName)), 0);
-        var connection = new NpgsqlConnection(_server.ConnectionString);
+        // A pooled admin connection, usually one the start already opened, rather than a new one.
+        var connection = await _admin.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var waited = System.Diagnostics.Stopwatch.StartNew();
             while (true)
             {
@@ -358,7 +369,7 @@ public sealed class LocalBranchProvider : IBranchProvider
                     command.Parameters.AddWithValue(key);
                     if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
                     {
-                        return connection;
+                        return new TemplateLock(connection, key);
                     }
                 }
 
@@ -374,6 +385,32 @@ public sealed class LocalBranchProvider : IBranchProvider
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The template lock on its pooled connection: released by name before the connection goes back to the pool, whose
+    /// reset (DISCARD ALL) would run only when the connection is next used, leaving the lock held until then.
+    /// </summary>
+    private sealed class TemplateLock(NpgsqlConnection connection, int key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock($1, $2)", connection);
+                command.Parameters.AddWithValue(TemplateLockClass);
+                command.Parameters.AddWithValue(key);
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // The connection broke, which ended its server process and so the lock; the pool drops a broken connection.
+            }
+            finally
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

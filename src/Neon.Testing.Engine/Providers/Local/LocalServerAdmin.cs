@@ -8,10 +8,13 @@ namespace Neon.Testing.Engine.Providers.Local;
 /// </summary>
 internal sealed class LocalServerAdmin(NpgsqlConnectionStringBuilder server) : IAsyncDisposable
 {
-    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = true, MaxPoolSize = 8 });
+    private readonly NpgsqlDataSource _dataSource = OwnDataSource.Create(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = true, MaxPoolSize = 8 }.ConnectionString);
 
     /// <summary>A command on a pooled admin connection.</summary>
     public NpgsqlCommand CreateCommand(string sql) => _dataSource.CreateCommand(sql);
+
+    /// <summary>A pooled admin connection held by the caller until disposed (session-level locks).</summary>
+    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken) => _dataSource.OpenConnectionAsync(cancellationToken);
 
     /// <summary>
     /// Ends the connections to one of our databases and waits until they are gone: DROP ... WITH (FORCE)
