@@ -110,7 +110,8 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
         using var starting = CancellationTokenSource.CreateLinkedTokenSource(testSessionContext.CancellationToken, _starting.Token);
         try
         {
-            (_run, _ownsRun) = await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, starting.Token).ConfigureAwait(false);
+            (_run, _ownsRun) = await SessionPrestart.TakeAsync(starting.Token).ConfigureAwait(false)
+                ?? await NeonTestRun.StartOrJoinAsync(() => options, "MTP", testAssembly, logger: null, starting.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -6,6 +6,9 @@ namespace Neon.Testing.Platform;
 public static class TestingPlatformBuilderHook
 {
     /// <summary>Adds the Neon.Testing extension to <paramref name="testApplicationBuilder"/>.</summary>
-    public static void AddExtensions(ITestApplicationBuilder testApplicationBuilder, string[] _)
-        => testApplicationBuilder.AddNeonTesting();
+    public static void AddExtensions(ITestApplicationBuilder testApplicationBuilder, string[] args)
+    {
+        testApplicationBuilder.AddNeonTesting();
+        SessionPrestart.Begin(args);
+    }
 }
