@@ -10,11 +10,11 @@ namespace Neon.Testing.Engine.Session;
 public sealed class IsolatedBranchLease : IAsyncDisposable
 {
     private readonly IsolatedBranchPool _pool;
-    private readonly ChangeTracker _tracker;
+    private readonly Task<ChangeTracker> _tracker;
     private int _leased;
     private int _running;
 
-    internal IsolatedBranchLease(IsolatedBranchPool pool, Branch branch, string connectionString, ChangeTracker tracker)
+    internal IsolatedBranchLease(IsolatedBranchPool pool, Branch branch, string connectionString, Task<ChangeTracker> tracker)
     {
         _pool = pool;
         Branch = branch;
@@ -63,10 +63,28 @@ public sealed class IsolatedBranchLease : IAsyncDisposable
 
     internal void MarkLeased() => Volatile.Write(ref _leased, 1);
 
-    internal Task<ResetResult> ResetTrackedAsync(CancellationToken cancellationToken) => _tracker.ResetAsync(cancellationToken);
+    /// <summary>Waits until change tracking is attached (the primary branch's attaches while the test framework starts); throws its failure.</summary>
+    internal Task WhenTrackedAsync(CancellationToken cancellationToken) => _tracker.WaitAsync(cancellationToken);
 
-    internal Task<ResetResult> ResetTrackedWithAsync(Func<CancellationToken, Task> reset, string reason, CancellationToken cancellationToken) =>
-        _tracker.ResetFullyAsync(reset, reason, cancellationToken);
+    internal async Task<ResetResult> ResetTrackedAsync(CancellationToken cancellationToken) =>
+        await (await _tracker.ConfigureAwait(false)).ResetAsync(cancellationToken).ConfigureAwait(false);
 
-    internal ValueTask DisposeTrackerAsync() => _tracker.DisposeAsync();
+    internal async Task<ResetResult> ResetTrackedWithAsync(Func<CancellationToken, Task> reset, string reason, CancellationToken cancellationToken) =>
+        await (await _tracker.ConfigureAwait(false)).ResetFullyAsync(reset, reason, cancellationToken).ConfigureAwait(false);
+
+    internal async ValueTask DisposeTrackerAsync()
+    {
+        ChangeTracker tracker;
+        try
+        {
+            tracker = await _tracker.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The attach failed, which the tests that took the branch were told: there is nothing to close.
+            return;
+        }
+
+        await tracker.DisposeAsync().ConfigureAwait(false);
+    }
 }

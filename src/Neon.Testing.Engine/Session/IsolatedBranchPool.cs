@@ -9,7 +9,7 @@ namespace Neon.Testing.Engine.Session;
 /// <see cref="TestIsolation.PerClass"/> binding that keeps a branch for one class until another test needs it.
 /// </summary>
 internal sealed class IsolatedBranchPool(
-    Func<int, IsolatedBranchPool, CancellationToken, Task<IsolatedBranchLease>> create,
+    Func<int, bool, IsolatedBranchPool, CancellationToken, Task<IsolatedBranchLease>> create,
     SessionStatistics statistics,
     BranchConnectionPools connectionPools)
 {
@@ -35,7 +35,7 @@ internal sealed class IsolatedBranchPool(
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var lease = await CreateAsync(cancellationToken).ConfigureAwait(false);
+            var lease = await CreateAsync(primary: true, cancellationToken).ConfigureAwait(false);
             lease.IsPrimary = true;
             return lease;
         }
@@ -76,7 +76,7 @@ internal sealed class IsolatedBranchPool(
             }
 
             // Created under the gate: concurrent tests of one PerClass class must end up on the same branch.
-            taken ??= await CreateAsync(cancellationToken).ConfigureAwait(false);
+            taken ??= await CreateAsync(primary: false, cancellationToken).ConfigureAwait(false);
             taken.Running++;
             if (perClass is not null)
             {
@@ -159,7 +159,7 @@ internal sealed class IsolatedBranchPool(
         }
     }
 
-    private async Task<IsolatedBranchLease> CreateAsync(CancellationToken cancellationToken)
+    private async Task<IsolatedBranchLease> CreateAsync(bool primary, CancellationToken cancellationToken)
     {
         int number;
         lock (_branches)
@@ -167,7 +167,7 @@ internal sealed class IsolatedBranchPool(
             number = _branches.Count + 1;
         }
 
-        var lease = await create(number, this, cancellationToken).ConfigureAwait(false);
+        var lease = await create(number, primary, this, cancellationToken).ConfigureAwait(false);
         lock (_branches)
         {
             _branches.Add(lease);

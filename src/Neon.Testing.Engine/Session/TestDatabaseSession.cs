@@ -590,24 +590,40 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         return new TestDatabase(level, lease.ConnectionString, lease.Branch.Name, null, null, null);
     }
 
-    private Task<IsolatedBranchLease> TakeIsolatedBranchAsync(string? perClass, CancellationToken cancellationToken)
+    private async Task<IsolatedBranchLease> TakeIsolatedBranchAsync(string? perClass, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return _pool.TakeAsync(perClass, cancellationToken);
+        var lease = await _pool.TakeAsync(perClass, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await lease.WhenTrackedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await _pool.ReleaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        return lease;
     }
 
-    /// <summary>Creates isolated branch number <paramref name="number"/> and attaches change tracking to it; a full reset goes through <see cref="BranchConnectionPools"/>.</summary>
-    private async Task<IsolatedBranchLease> CreateIsolatedBranchAsync(int number, IsolatedBranchPool pool, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates isolated branch number <paramref name="number"/> and attaches change tracking to it; a full reset goes
+    /// through <see cref="BranchConnectionPools"/>. The primary branch's attach runs on while the test framework
+    /// starts (its connection string is all the environment variable needs), and the first test to take the branch
+    /// waits for it (<see cref="TakeIsolatedBranchAsync"/>), so nothing writes before tracking is attached; another
+    /// branch is made for a test that waits already, so its attach is part of its creation.
+    /// </summary>
+    private async Task<IsolatedBranchLease> CreateIsolatedBranchAsync(int number, bool primary, IsolatedBranchPool pool, CancellationToken cancellationToken)
     {
         var branch = (number == 1 ? Interlocked.Exchange(ref _preparedPrimary, null) : null)
             ?? await CreateChildAsync($"isolated-{number}", cancellationToken).ConfigureAwait(false);
         var endpoint = await _provider.GetEndpointAsync(branch, readOnly: false, cancellationToken).ConfigureAwait(false);
         _connectionPools.Remember(branch, endpoint.ConnectionString);
-        var tracker = await ChangeTracker.AttachAsync(
-            endpoint.ConnectionString,
-            ct => FullResetAsync(branch, ct),
-            _logger,
-            cancellationToken).ConfigureAwait(false);
+        Task<ChangeTracker> Attach(CancellationToken ct) => ChangeTracker.AttachAsync(endpoint.ConnectionString, c => FullResetAsync(branch, c), _logger, ct);
+        var tracker = primary
+            ? Task.Run(() => Attach(CancellationToken.None), CancellationToken.None)
+            : Task.FromResult(await Attach(cancellationToken).ConfigureAwait(false));
         return new IsolatedBranchLease(pool, branch, endpoint.ConnectionString, tracker);
     }
 
