@@ -69,6 +69,26 @@ public sealed class MSTestPlatformTests
     }
 
     [TestMethod]
+    public async Task Executable_RunsThePrecompiledEngine_OnLinuxX64()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier != "linux-x64")
+        {
+            Assert.Inconclusive($"The packages carry precompiled copies for linux-x64; this is {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}.");
+        }
+
+        // The runtime lists every method it compiles just in time: a precompiled engine leaves only generic
+        // instantiations of other assemblies' code to compile (a handful), the IL copy several hundred.
+        var jitLog = Path.Combine(Project.Directory, "jit.log");
+        var run = await Project.RunAsync(Project.Executable, [], new Dictionary<string, string?> { ["DOTNET_JitStdOutFile"] = jitLog, ["DOTNET_JitDisasmSummary"] = "1" });
+
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(Path.GetDirectoryName(Project.Executable)!, "runtimes", "linux-x64", "lib", "net10.0", "Neon.Testing.Engine.dll")), "the build output has no precompiled engine");
+        var compiled = File.ReadLines(jitLog).Count(line => line.Contains("JIT compiled Neon.Testing.Engine.", StringComparison.Ordinal));
+        Assert.IsLessThan(50, compiled, $"{compiled} methods of Neon.Testing.Engine were compiled just in time: the IL copy ran, not the precompiled one");
+        await AssertNothingLeftAsync("the executable");
+    }
+
+    [TestMethod]
     public async Task Executable_KeepsTheBranches_WithTheCommandLineOption()
     {
         var run = await Project.RunAsync(Project.Executable, ["--neon-keep-branches"]);
