@@ -16,6 +16,10 @@ internal sealed class IsolatedBranchPool(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<IsolatedBranchLease> _branches = [];
     private readonly Dictionary<string, IsolatedBranchLease> _byDatabase = new(StringComparer.Ordinal);
+    private int _lastNumber;
+
+    // The branch PrepareAsync is making, which a test that finds no free branch waits for instead of making its own (guarded by _branches).
+    private Task<IsolatedBranchLease>? _preparing;
 
     /// <summary>Branches created so far.</summary>
     public int Count
@@ -73,6 +77,21 @@ internal sealed class IsolatedBranchPool(
                 finishedClass.BoundClass = null;
                 finishedClass.Dirty = false;
                 taken = finishedClass;
+            }
+
+            if (taken is null && Preparing() is { } preparing)
+            {
+                // A branch made ahead for this very moment: wait for it rather than make another beside it.
+                try
+                {
+                    var prepared = await preparing.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    taken = prepared.IsFree ? prepared : null;
+                }
+                catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+                {
+                    // PrepareAsync reports its own failure; this test makes its branch below.
+                    _ = e;
+                }
             }
 
             // Created under the gate: concurrent tests of one PerClass class must end up on the same branch.
@@ -159,12 +178,60 @@ internal sealed class IsolatedBranchPool(
         }
     }
 
+    /// <summary>
+    /// Makes branches, one after another, until the pool holds <paramref name="total"/>: the tests of a suite that runs
+    /// in parallel then find them free instead of each waiting for a clone and an attach when they start together.
+    /// Stops at <paramref name="stop"/> between branches, never within one (a branch cut short would be left behind).
+    /// </summary>
+    public async Task PrepareAsync(int total, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var creation = new TaskCompletionSource<IsolatedBranchLease>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_branches)
+            {
+                if (_branches.Count >= total)
+                {
+                    return;
+                }
+
+                _preparing = creation.Task;
+            }
+
+            try
+            {
+                creation.SetResult(await CreateAsync(primary: false, CancellationToken.None).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                creation.SetException(e);
+                throw;
+            }
+            finally
+            {
+                lock (_branches)
+                {
+                    _preparing = null;
+                }
+            }
+        }
+    }
+
+    private Task<IsolatedBranchLease>? Preparing()
+    {
+        lock (_branches)
+        {
+            return _preparing;
+        }
+    }
+
     private async Task<IsolatedBranchLease> CreateAsync(bool primary, CancellationToken cancellationToken)
     {
         int number;
         lock (_branches)
         {
-            number = _branches.Count + 1;
+            // Reserved, not counted: a branch PrepareAsync is making is not in the list yet.
+            number = ++_lastNumber;
         }
 
         var lease = await create(number, primary, this, cancellationToken).ConfigureAwait(false);

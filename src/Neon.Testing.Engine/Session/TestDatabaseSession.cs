@@ -35,6 +35,8 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private static readonly TimeSpan FullResetWait = TimeSpan.FromSeconds(10);
 
     private readonly List<Task> _fullResets = [];
+    private readonly CancellationTokenSource _stopPreparing = new();
+    private Task? _preparing;
     private Task? _sweep;
     /// <summary>Role of a failed test's kept branch, before its number: <c>failed-1-&lt;method&gt;</c>.</summary>
     private const string KeptRolePrefix = "failed-";
@@ -452,6 +454,36 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// <summary>The pool's isolated branch whose database is <paramref name="database"/>, if any.</summary>
     public IsolatedBranchLease? IsolatedBranchForDatabase(string database) => _pool.ForDatabase(database);
 
+    /// <summary>
+    /// Makes isolated branches in the background until the session has <paramref name="total"/> (the primary one
+    /// included), for a suite that runs that many tests at once: they find their branches ready instead of each
+    /// waiting for a new one when they start together. A test that needs a branch while one is being made waits for it.
+    /// </summary>
+    /// <param name="total">Isolated branches the session should hold; at most 16 are made ahead.</param>
+    public void PrepareIsolatedBranches(int total)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        total = Math.Min(total, 16);
+        if (total <= 1 || _preparing is not null)
+        {
+            return;
+        }
+
+        var stop = _stopPreparing.Token;
+        _preparing = Task.Run(async () =>
+        {
+            try
+            {
+                await _pool.PrepareAsync(total, stop).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Tests that find no free branch make their own, as without preparation.
+                _logger.LogWarning("Preparing isolated branches ahead of parallel tests failed: {Message}", e.Message);
+            }
+        }, CancellationToken.None);
+    }
+
     /// <summary>Isolated branches created so far (the primary one plus one per concurrent test).</summary>
     public int IsolatedBranchCount => _pool.Count;
 
@@ -461,6 +493,13 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        // Between branches, never within one: a branch cut short would be left behind.
+        await _stopPreparing.CancelAsync().ConfigureAwait(false);
+        if (_preparing is { } preparing)
+        {
+            await preparing.ConfigureAwait(false);
         }
 
         Task[] fullResets;
@@ -541,6 +580,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         await _provider.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
+        _stopPreparing.Dispose();
     }
 
     private bool TryReserveKeptBranch(out int number)

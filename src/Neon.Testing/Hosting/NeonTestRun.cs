@@ -106,6 +106,11 @@ public sealed class NeonTestRun : IAsyncDisposable
                 run.DefaultConnectionString = database.ConnectionString;
                 RunEnvironment.Publish(run.Options, run.DefaultConnectionString);
                 run.Startup = Stopwatch.GetElapsedTime(started);
+                if (defaultLevel is TestIsolation.Isolated or TestIsolation.PerClass or TestIsolation.Transaction)
+                {
+                    // A suite that runs tests at once finds their branches made while the framework starts and its first tests run.
+                    session.PrepareIsolatedBranches(ParallelismHint.Of(testAssembly));
+                }
             }
             catch
             {
