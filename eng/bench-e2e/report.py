@@ -49,16 +49,21 @@ if any(r["part"] == "start" for r in records):
                 phases.setdefault(k, []).append(v)
         doc["variants"][variant] = {
             "first_test_ms": spread([r.get("first_test_ms") for r in rs]),
-            "product_share_ms": spread([(r.get("summary") or {}).get("sessionStartMs") for r in rs]),
+            # The session's own duration; in an MTP app it overlaps the platform's start, so it is not what users wait.
+            "session_start_ms": spread([(r.get("summary") or {}).get("sessionStartMs") for r in rs]),
             "phases_ms_median": {k: median(v) for k, v in phases.items()},
             "wall_s": spread([r["wall_s"] for r in rs]),
             "failed": sum(r["failed"] or 0 for r in rs) + sum(1 for r in rs if r["exit"] != 0),
             "load": [r["load"] for r in rs],
         }
-    warm, off = doc["variants"].get("warm"), doc["variants"].get("off")
-    if warm and off:
-        doc["first_test_over_off_ms"] = round(warm["first_test_ms"]["median"] - off["first_test_ms"]["median"], 1)
-    target(doc, "warm product share (session start) <= 150 ms", warm and warm["product_share_ms"] and warm["product_share_ms"]["median"], 150, lambda v, l: v <= l)
+    # The product's share: how much later the first test runs than with Neon.Testing off, round by round (the two
+    # variants run next to each other in each round, so the machine's drift cancels out).
+    warm_runs = {r["round"]: r.get("first_test_ms") for r in of("start", "warm")}
+    off_runs = {r["round"]: r.get("first_test_ms") for r in of("start", "off")}
+    shares = [warm_runs[n] - off_runs[n] for n in sorted(warm_runs) if warm_runs[n] is not None and off_runs.get(n) is not None]
+    doc["product_share_ms"] = spread([round(v, 1) for v in shares])
+    target(doc, "warm product share (first test later than with Neon.Testing off) <= 150 ms",
+           doc["product_share_ms"] and doc["product_share_ms"]["median"], 150, lambda v, l: v <= l)
     write("session-start.json", doc)
 
 if any(r["part"] == "e2e" for r in records):

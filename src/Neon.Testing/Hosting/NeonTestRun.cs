@@ -96,6 +96,10 @@ public sealed class NeonTestRun : IAsyncDisposable
 
             var resolved = options();
             var started = Stopwatch.GetTimestamp();
+
+            // What the session starts in the background from here (the primary branch's tracking, branches made ahead
+            // of parallel tests) runs on while tests do: its commands are the product's own, not a test's.
+            BranchSharingMonitor.MarkOwnWork();
             var source = MigrationSources.Find(resolved, testAssembly, logger);
             var session = await TestDatabaseSession.StartAsync(resolved, source, logger, cancellationToken).ConfigureAwait(false);
             var defaultLevel = IsolationResolver.ForAssembly(testAssembly) ?? resolved.Isolation;
