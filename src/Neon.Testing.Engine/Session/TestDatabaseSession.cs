@@ -459,12 +459,13 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// included), for a suite that runs that many tests at once: they find their branches ready instead of each
     /// waiting for a new one when they start together. A test that needs a branch while one is being made waits for it.
     /// </summary>
-    /// <param name="total">Isolated branches the session should hold; at most 16 are made ahead.</param>
-    public void PrepareIsolatedBranches(int total)
+    /// <param name="total">Isolated branches the session should hold, worked out in the background (it may read the test
+    /// assembly); at most 16 are made ahead.</param>
+    public void PrepareIsolatedBranches(Func<int> total)
     {
+        ArgumentNullException.ThrowIfNull(total);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        total = Math.Min(total, 16);
-        if (total <= 1 || _preparing is not null)
+        if (_preparing is not null)
         {
             return;
         }
@@ -474,7 +475,11 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         {
             try
             {
-                await _pool.PrepareAsync(total, stop).ConfigureAwait(false);
+                var branches = Math.Min(total(), 16);
+                if (branches > 1)
+                {
+                    await _pool.PrepareAsync(branches, stop).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -113,7 +113,7 @@ public sealed class NeonTestRun : IAsyncDisposable
                 if (defaultLevel is TestIsolation.Isolated or TestIsolation.PerClass or TestIsolation.Transaction)
                 {
                     // A suite that runs tests at once finds their branches made while the framework starts and its first tests run.
-                    session.PrepareIsolatedBranches(ParallelismHint.Of(testAssembly));
+                    session.PrepareIsolatedBranches(() => ParallelismHint.Of(testAssembly));
                 }
             }
             catch
