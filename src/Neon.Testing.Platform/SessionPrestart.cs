@@ -32,9 +32,10 @@ internal static class SessionPrestart
         {
             options = NeonTestRun.LoadOptions();
         }
-        catch (NeonConfigurationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The session handler reads the settings again and reports the error the way it always does.
+            // A bad setting or an unreadable settings file: the session handler reads the settings again and reports
+            // the error the way it always does. Nothing here may fail the entry point.
             return;
         }
 
