@@ -38,7 +38,7 @@ internal sealed class NeonTestingSessionHandler : ITestSessionLifetimeHandler, I
 
     // SIGTERM while the session starts (migrations may take a while): the start is cancelled, which deletes what it
     // made, and the signal waits (within a bound) for that before the process goes.
-    private static readonly TimeSpan StartUnwind = TimeSpan.FromSeconds(20);
+    internal static readonly TimeSpan StartUnwind = TimeSpan.FromSeconds(20);
     private readonly CancellationTokenSource _starting = new();
     private readonly ManualResetEventSlim _startDone = new();
 

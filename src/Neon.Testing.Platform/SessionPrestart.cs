@@ -14,9 +14,6 @@ namespace Neon.Testing.Platform;
 /// </summary>
 internal static class SessionPrestart
 {
-    // Within this, a start cancelled because the process is going away deletes what it made.
-    private static readonly TimeSpan Unwind = TimeSpan.FromSeconds(20);
-
     private static Pending? _pending;
 
     /// <summary>Starts the session in the background when <paramref name="args"/> allow it.</summary>
@@ -109,9 +106,9 @@ internal static class SessionPrestart
         pending.Cancel.Cancel();
         try
         {
-            if (pending.Start.Wait(Unwind) && pending.Start.Result.Created)
+            if (pending.Start.Wait(NeonTestingSessionHandler.StartUnwind) && pending.Start.Result.Created)
             {
-                pending.Start.Result.Run.DisposeAsync().AsTask().Wait(Unwind);
+                pending.Start.Result.Run.DisposeAsync().AsTask().Wait(NeonTestingSessionHandler.StartUnwind);
             }
         }
         catch (AggregateException)
