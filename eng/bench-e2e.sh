@@ -99,11 +99,12 @@ import glob
 summaries = sorted(glob.glob(os.path.join(d, "neon-testing-summary*.json")))
 try: rec["summary"] = json.load(open(summaries[0]))
 except Exception: pass
-try: rec["first_test_ms"] = float(open(os.path.join(d, "probe.txt")).read())
+# The probe writes when its test started and when its first query was answered.
+try: rec["first_test_ms"], rec["first_query_ms"] = (float(v) for v in open(os.path.join(d, "probe.txt")).read().split())
 except Exception: pass
 print(json.dumps(rec))
 EOF
-  echo "  $part $variant #$round: $(tail -n1 "$records" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["wall_s"], "s,", r.get("first_test_ms", "-"), "ms to the first test, session", (r.get("summary") or {}).get("sessionStartMs", "-"), "ms,", r["failed"], "of", r["total"], "failed")')"
+  echo "  $part $variant #$round: $(tail -n1 "$records" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["wall_s"], "s,", r.get("first_test_ms", "-"), "ms to the first test,", r.get("first_query_ms", "-"), "to its first query, session", (r.get("summary") or {}).get("sessionStartMs", "-"), "ms,", r["failed"], "of", r["total"], "failed")')"
 }
 
 # The last run must have passed (a warm-up): otherwise the figures would time a failure.

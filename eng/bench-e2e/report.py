@@ -37,7 +37,7 @@ def target(doc, name, value, limit, ok):
 
 
 if any(r["part"] == "start" for r in records):
-    doc = {"what": "process start to the first test of a one-test MSTest project on the Library app's EF Core context",
+    doc = {"what": "process start to the first test of a one-test MSTest project on the Library app's EF Core context, and to its first query",
            "variants": {}}
     for variant in ["warm", "off", "cold-fingerprint", "cold-template", "cold-cluster"]:
         rs = of("start", variant)
@@ -49,6 +49,7 @@ if any(r["part"] == "start" for r in records):
                 phases.setdefault(k, []).append(v)
         doc["variants"][variant] = {
             "first_test_ms": spread([r.get("first_test_ms") for r in rs]),
+            "first_query_ms": spread([r.get("first_query_ms") for r in rs]),
             # The session's own duration; in an MTP app it overlaps the platform's start, so it is not what users wait.
             "session_start_ms": spread([(r.get("summary") or {}).get("sessionStartMs") for r in rs]),
             "phases_ms_median": {k: median(v) for k, v in phases.items()},
@@ -56,13 +57,18 @@ if any(r["part"] == "start" for r in records):
             "failed": sum(r["failed"] or 0 for r in rs) + sum(1 for r in rs if r["exit"] != 0),
             "load": [r["load"] for r in rs],
         }
-    # The product's share: how much later the first test runs than with Neon.Testing off, round by round (the two
-    # variants run next to each other in each round, so the machine's drift cancels out).
-    warm_runs = {r["round"]: r.get("first_test_ms") for r in of("start", "warm")}
-    off_runs = {r["round"]: r.get("first_test_ms") for r in of("start", "off")}
-    shares = [warm_runs[n] - off_runs[n] for n in sorted(warm_runs) if warm_runs[n] is not None and off_runs.get(n) is not None]
-    doc["product_share_ms"] = spread([round(v, 1) for v in shares])
-    target(doc, "warm product share (first test later than with Neon.Testing off) <= 150 ms",
+    # The product's share: how much later the first test's first query is answered than with Neon.Testing off, round by
+    # round (the two variants run next to each other in each round, so the machine's drift cancels out). Off, the test
+    # opens Npgsql's first connection itself, as every database test does; the share is what the product adds to that.
+    # How much later the test itself starts is reported beside it (the product's whole start, Npgsql's included).
+    def shares(field):
+        warm_runs = {r["round"]: r.get(field) for r in of("start", "warm")}
+        off_runs = {r["round"]: r.get(field) for r in of("start", "off")}
+        return spread([round(warm_runs[n] - off_runs[n], 1) for n in sorted(warm_runs)
+                       if warm_runs[n] is not None and off_runs.get(n) is not None])
+    doc["product_share_ms"] = shares("first_query_ms")
+    doc["test_entry_delay_ms"] = shares("first_test_ms")
+    target(doc, "warm product share (first query answered later than with Neon.Testing off) <= 150 ms",
            doc["product_share_ms"] and doc["product_share_ms"]["median"], 150, lambda v, l: v <= l)
     write("session-start.json", doc)
 
