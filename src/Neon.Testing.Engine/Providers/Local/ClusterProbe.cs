@@ -45,12 +45,21 @@ internal static class ClusterProbe
     public static async Task<bool> CanConnectAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
     {
         await using var dataSource = OwnDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 5 }.ConnectionString);
+        return await CanConnectAsync(dataSource.OpenConnectionAsync, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="open"/> gets a connection within <paramref name="timeout"/>. From a pool, the connection
+    /// stays open in it for the pool's next user: the probe then costs no connection of its own.
+    /// </summary>
+    public static async Task<bool> CanConnectAsync(Func<CancellationToken, ValueTask<NpgsqlConnection>> open, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var deadline = Stopwatch.StartNew();
         while (true)
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connection = await open(cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException)

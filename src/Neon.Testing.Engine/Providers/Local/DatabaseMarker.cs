@@ -18,7 +18,7 @@ internal sealed record DatabaseMarker(
 {
     private const string Tag = "neon-testing ";
 
-    public string Format() => Tag + JsonSerializer.Serialize(this);
+    public string Format() => Tag + JsonSerializer.Serialize(this, DatabaseMarkerJson.Default.DatabaseMarker);
 
     public static DatabaseMarker? TryParse(string? comment)
     {
@@ -29,7 +29,7 @@ internal sealed record DatabaseMarker(
 
         try
         {
-            return JsonSerializer.Deserialize<DatabaseMarker>(comment[Tag.Length..]);
+            return JsonSerializer.Deserialize(comment[Tag.Length..], DatabaseMarkerJson.Default.DatabaseMarker);
         }
         catch (JsonException)
         {
@@ -37,3 +37,10 @@ internal sealed record DatabaseMarker(
         }
     }
 }
+
+/// <summary>
+/// The marker's serializer, generated at compile time: every session start writes markers and the sweep reads every
+/// database's, and the reflection-based serializer costs tens of milliseconds of start-up (it emits code) on each run.
+/// </summary>
+[JsonSerializable(typeof(DatabaseMarker))]
+internal sealed partial class DatabaseMarkerJson : JsonSerializerContext;

@@ -38,7 +38,7 @@ public sealed class EmbeddedPostgres
     /// <summary>Whether this call initialised, started or reused the cluster.</summary>
     internal EmbeddedStart Start { get; }
 
-    /// <summary>How long <see cref="StartAsync"/> took.</summary>
+    /// <summary>How long <see cref="StartAsync(string?, ILogger, CancellationToken)"/> took.</summary>
     public TimeSpan Elapsed { get; }
 
     /// <summary>Superuser connection string (holds a password: never log it).</summary>
@@ -64,7 +64,14 @@ public sealed class EmbeddedPostgres
     }
 
     /// <summary>Starts the cluster in <paramref name="rootDirectory"/> (default folder when null), or reuses it when it is already running.</summary>
-    public static async Task<EmbeddedPostgres> StartAsync(string? rootDirectory, ILogger logger, CancellationToken cancellationToken = default)
+    public static Task<EmbeddedPostgres> StartAsync(string? rootDirectory, ILogger logger, CancellationToken cancellationToken = default) =>
+        StartAsync(rootDirectory, logger, null, cancellationToken);
+
+    /// <summary>
+    /// Starts or reuses the cluster; a running cluster is probed through the admin pool <paramref name="adminFor"/> makes for
+    /// its connection string, so the probe's connection is the pool's first instead of one opened and closed on its own.
+    /// </summary>
+    internal static async Task<EmbeddedPostgres> StartAsync(string? rootDirectory, ILogger logger, Func<string, LocalServerAdmin>? adminFor, CancellationToken cancellationToken)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -97,7 +104,7 @@ public sealed class EmbeddedPostgres
         // A live postmaster owns the folder: starting another one can only fail, so on a loaded machine (seen at load
         // average 40, where 5 s was not enough) it is given as long to answer as a server that was just started.
         var port = ClusterProbe.ReadRunningPort(dataDirectory);
-        if (port is not null && await ClusterProbe.CanConnectAsync(AdminConnectionStringFor(port.Value, password), ReadyTimeout, cancellationToken).ConfigureAwait(false))
+        if (port is not null && await CanConnectAsync(AdminConnectionStringFor(port.Value, password)).ConfigureAwait(false))
         {
             logger.LogDebug("Reusing the embedded PostgreSQL in {Directory} on port {Port}.", rootDirectory, port);
             return new EmbeddedPostgres(rootDirectory, port.Value, password, start, stopwatch.Elapsed);
@@ -116,6 +123,10 @@ public sealed class EmbeddedPostgres
 
         logger.LogInformation("Embedded PostgreSQL {Version} {Start} in {Directory} on 127.0.0.1:{Port} ({Elapsed} ms).", binaries.MajorVersion, start.ToString().ToLowerInvariant(), rootDirectory, port, (int)stopwatch.ElapsedMilliseconds);
         return new EmbeddedPostgres(rootDirectory, port.Value, password, start, stopwatch.Elapsed);
+
+        Task<bool> CanConnectAsync(string connectionString) => adminFor is null
+            ? ClusterProbe.CanConnectAsync(connectionString, ReadyTimeout, cancellationToken)
+            : ClusterProbe.CanConnectAsync(adminFor(connectionString).OpenConnectionAsync, ReadyTimeout, cancellationToken);
     }
 
     /// <summary>Stops the cluster in <paramref name="rootDirectory"/> if it runs (fast shutdown, by the pid in its own pid file).</summary>
@@ -237,6 +248,10 @@ public sealed class EmbeddedPostgres
         Password = password,
         Database = "postgres",
         Pooling = false,
+        // The embedded cluster serves neither TLS nor GSSAPI (listen on loopback only): asking for them costs every
+        // connection a round trip, and the first one a load of the Kerberos libraries.
+        SslMode = SslMode.Disable,
+        GssEncryptionMode = GssEncryptionMode.Disable,
     }.ConnectionString;
 
     /// <summary>The server's log (written by the server user, hence in a folder of its own).</summary>

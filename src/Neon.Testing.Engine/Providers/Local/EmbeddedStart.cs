@@ -1,6 +1,6 @@
 namespace Neon.Testing.Engine.Providers.Local;
 
-/// <summary>What <see cref="EmbeddedPostgres.StartAsync"/> had to do.</summary>
+/// <summary>What <see cref="EmbeddedPostgres.StartAsync(string?, Microsoft.Extensions.Logging.ILogger, CancellationToken)"/> had to do.</summary>
 internal enum EmbeddedStart
 {
     /// <summary>A server was already running and was reused.</summary>

@@ -67,6 +67,8 @@ public sealed class LocalBranchProvider : IBranchProvider
         logger ??= NullLogger.Instance;
         EmbeddedPostgres? embedded = null;
         NpgsqlConnectionStringBuilder server;
+        // The admin pool the running cluster was probed through: its first connection becomes the liveness connection.
+        LocalServerAdmin? probedThrough = null;
         if (!string.IsNullOrEmpty(options.LocalConnectionString))
         {
             server = new NpgsqlConnectionStringBuilder(options.LocalConnectionString);
@@ -79,22 +81,49 @@ public sealed class LocalBranchProvider : IBranchProvider
         {
             try
             {
-                embedded = await EmbeddedPostgres.StartAsync(options.LocalDataDirectory, logger, cancellationToken).ConfigureAwait(false);
+                embedded = await EmbeddedPostgres.StartAsync(options.LocalDataDirectory, logger,
+                    connectionString => probedThrough = new LocalServerAdmin(new NpgsqlConnectionStringBuilder(connectionString)), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
+                if (probedThrough is not null)
+                {
+                    await probedThrough.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (e is not (IOException or UnauthorizedAccessException))
+                {
+                    throw;
+                }
+
                 // The folder passed the settings' check but cannot hold the cluster (permissions, a full or read-only disk).
                 var folder = options.LocalDataDirectory is null ? "The embedded PostgreSQL's default folder" : $"NeonLocalDataDirectory '{options.LocalDataDirectory}'";
                 throw new NeonConfigurationException(NeonSettings.LocalDataDirectory,
                     $"{folder} cannot hold the embedded PostgreSQL: {e.Message} Set NeonLocalDataDirectory (NEON_LOCAL_DATA_DIR, --neon-local-data-dir) to a folder the tests may write to, e.g. /var/tmp/neon-testing.", e);
             }
+
             server = new NpgsqlConnectionStringBuilder(embedded.AdminConnectionString);
         }
 
         server.Pooling = false;
         var ownerId = RandomNumberGenerator.GetInt32(1, int.MaxValue);
         // The liveness connection is the admin pool's first: the start's admin work then opens one connection fewer.
-        var admin = new LocalServerAdmin(server);
+        LocalServerAdmin admin;
+        if (probedThrough is not null && probedThrough.ConnectionString == embedded?.AdminConnectionString)
+        {
+            admin = probedThrough;
+        }
+        else
+        {
+            // Probed on a port the cluster no longer listens on (it was started again meanwhile), or not probed at all.
+            if (probedThrough is not null)
+            {
+                await probedThrough.DisposeAsync().ConfigureAwait(false);
+            }
+
+            admin = new LocalServerAdmin(server);
+        }
+
         NpgsqlConnection liveness;
         try
         {

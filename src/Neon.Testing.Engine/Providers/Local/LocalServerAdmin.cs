@@ -10,6 +10,9 @@ internal sealed class LocalServerAdmin(NpgsqlConnectionStringBuilder server) : I
 {
     private readonly NpgsqlDataSource _dataSource = OwnDataSource.Create(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = true, MaxPoolSize = 8 }.ConnectionString);
 
+    /// <summary>The connection string this pool was made for (as given, before pooling was set).</summary>
+    public string ConnectionString { get; } = server.ConnectionString;
+
     /// <summary>A command on a pooled admin connection.</summary>
     public NpgsqlCommand CreateCommand(string sql) => _dataSource.CreateCommand(sql);
 
