@@ -55,8 +55,8 @@ internal sealed class TrackingModel
         {
             BatchCommands =
             {
-                new($"SELECT m.untracked, m.fingerprint, m.installed_at FROM {Sql.Ours("meta")} m"),
-                new($"SELECT t.rel, t.unit, t.schema_name, t.table_name, t.relkind, t.baseline, t.columns, t.key_columns, t.key_log FROM {Sql.Ours("tables")} t ORDER BY t.rel"),
+                new($"SELECT {TextArray.Select("m.untracked")}, m.fingerprint, m.installed_at FROM {Sql.Ours("meta")} m"),
+                new($"SELECT t.rel, t.unit, t.schema_name, t.table_name, t.relkind, t.baseline, {TextArray.Select("t.columns")}, {TextArray.Select("t.key_columns")}, t.key_log FROM {Sql.Ours("tables")} t ORDER BY t.rel"),
                 new($"SELECT s.seq, s.schema_name, s.sequence_name, s.owned FROM {Sql.Ours("sequences")} s"),
                 new($"""
                     SELECT k.conrelid, k.confrelid, k.confdeltype FROM pg_catalog.pg_constraint k
@@ -85,7 +85,7 @@ internal sealed class TrackingModel
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
 
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var untracked = reader.GetFieldValue<string[]>(0);
+        var untracked = TextArray.Read(reader, 0)!;
         var fingerprint = reader.GetString(1);
         var installedAt = reader.GetDateTime(2);
 
@@ -108,8 +108,8 @@ internal sealed class TrackingModel
                     Name = reader.GetString(3),
                     RelKind = reader.GetChar(4),
                     Baseline = reader.IsDBNull(5) ? null : reader.GetString(5),
-                    Columns = reader.GetFieldValue<string[]>(6),
-                    Key = reader.IsDBNull(7) ? null : reader.GetFieldValue<string[]>(7),
+                    Columns = TextArray.Read(reader, 6)!,
+                    Key = TextArray.Read(reader, 7),
                     KeyLog = reader.IsDBNull(8) ? null : reader.GetString(8),
                 };
             }

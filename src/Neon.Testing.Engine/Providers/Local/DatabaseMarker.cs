@@ -1,5 +1,6 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Neon.Testing.Engine.Providers.Local;
 
@@ -8,18 +9,46 @@ namespace Neon.Testing.Engine.Providers.Local;
 /// dropped unless it carries both our name prefix and this marker. <c>Kept</c> marks what is left on purpose (a failed
 /// test's branch, <c>NeonKeepBranches</c>): the sweeper waits for its expiry even once its session is gone.
 /// </summary>
-internal sealed record DatabaseMarker(
-    [property: JsonPropertyName("kind")] string Kind,
-    [property: JsonPropertyName("session")] string? Session,
-    [property: JsonPropertyName("parent")] string? Parent,
-    [property: JsonPropertyName("created")] DateTimeOffset Created,
-    [property: JsonPropertyName("expires")] DateTimeOffset? Expires,
-    [property: JsonPropertyName("kept"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Kept = false)
+/// <remarks>
+/// Written and read with the JSON writer and reader by hand: every session start writes markers and its sweep reads every
+/// database's, and the serializer (reflection or generated) compiled some 200 methods just in time for these six fields.
+/// The text is the serializer's: markers of earlier versions read the same.
+/// </remarks>
+internal sealed record DatabaseMarker(string Kind, string? Session, string? Parent, DateTimeOffset Created, DateTimeOffset? Expires, bool Kept = false)
 {
     private const string Tag = "neon-testing ";
 
-    public string Format() => Tag + JsonSerializer.Serialize(this, DatabaseMarkerJson.Default.DatabaseMarker);
+    public string Format()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", Kind);
+            json.WriteString("session", Session);
+            json.WriteString("parent", Parent);
+            json.WriteString("created", Created);
+            if (Expires is { } expires)
+            {
+                json.WriteString("expires", expires);
+            }
+            else
+            {
+                json.WriteNull("expires");
+            }
 
+            if (Kept)
+            {
+                json.WriteBoolean("kept", true);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Tag + Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>The marker in <paramref name="comment"/>; null when it is not one of ours (or not readable as one).</summary>
     public static DatabaseMarker? TryParse(string? comment)
     {
         if (comment is null || !comment.StartsWith(Tag, StringComparison.Ordinal))
@@ -29,18 +58,47 @@ internal sealed record DatabaseMarker(
 
         try
         {
-            return JsonSerializer.Deserialize(comment[Tag.Length..], DatabaseMarkerJson.Default.DatabaseMarker);
+            return Parse(Encoding.UTF8.GetBytes(comment, Tag.Length, comment.Length - Tag.Length));
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
             return null;
         }
     }
-}
 
-/// <summary>
-/// The marker's serializer, generated at compile time: every session start writes markers and the sweep reads every
-/// database's, and the reflection-based serializer costs tens of milliseconds of start-up (it emits code) on each run.
-/// </summary>
-[JsonSerializable(typeof(DatabaseMarker))]
-internal sealed partial class DatabaseMarkerJson : JsonSerializerContext;
+    private static DatabaseMarker? Parse(byte[] utf8)
+    {
+        var json = new Utf8JsonReader(utf8);
+        if (!json.Read() || json.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        string? kind = null, session = null, parent = null;
+        DateTimeOffset? created = null, expires = null;
+        var kept = false;
+        while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = json.GetString();
+            json.Read();
+            var isNull = json.TokenType == JsonTokenType.Null;
+            switch (name)
+            {
+                case "kind": kind = isNull ? null : json.GetString(); break;
+                case "session": session = isNull ? null : json.GetString(); break;
+                case "parent": parent = isNull ? null : json.GetString(); break;
+                case "created": created = isNull ? null : json.GetDateTimeOffset(); break;
+                case "expires": expires = isNull ? null : json.GetDateTimeOffset(); break;
+                case "kept": kept = !isNull && json.GetBoolean(); break;
+                default: json.Skip(); break;
+            }
+        }
+
+        if (json.TokenType != JsonTokenType.EndObject || json.Read())
+        {
+            return null;
+        }
+
+        return kind is null || created is null ? null : new DatabaseMarker(kind, session, parent, created.Value, expires, kept);
+    }
+}
