@@ -16,7 +16,7 @@ internal sealed class ChangeTracker : IAsyncDisposable
 {
     private const int MaxPasses = 3;
 
-    private readonly string _connectionString;
+    private readonly NpgsqlDataSource _dataSource;
     private readonly Func<CancellationToken, Task> _fullReset;
     private readonly RestoreOptions _options;
     private readonly ILogger _logger;
@@ -49,7 +49,7 @@ internal sealed class ChangeTracker : IAsyncDisposable
 
     private ChangeTracker(string connectionString, Func<CancellationToken, Task> fullReset, RestoreOptions options, ILogger logger)
     {
-        _connectionString = TrackerConnection.Dedicated(connectionString, "neon-testing-tracker", autoPrepare: true);
+        _dataSource = TrackerConnection.DataSource(connectionString, "neon-testing-tracker", autoPrepare: true);
         _fullReset = fullReset;
         _options = options;
         _logger = logger;
@@ -169,6 +169,7 @@ internal sealed class ChangeTracker : IAsyncDisposable
         }
 
         await CloseAsync().ConfigureAwait(false);
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
         _disposing.Dispose();
     }
@@ -398,7 +399,7 @@ internal sealed class ChangeTracker : IAsyncDisposable
     {
         _pendingFull = null;
         _alwaysFull = null;
-        _connection = new NpgsqlConnection(_connectionString);
+        _connection = _dataSource.CreateConnection();
         await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await SqlExecution.ExecuteAsync(_connection, $"SET lock_timeout = {(long)_options.LockTimeout.TotalMilliseconds}", cancellationToken).ConfigureAwait(false);
 

@@ -53,7 +53,7 @@ internal sealed record DatabaseSnapshot(IReadOnlyDictionary<string, string> Tabl
         var tables = new List<string>();
         var sequences = new List<string>();
         await using (var command = new NpgsqlCommand($"""
-            SELECT c.relkind, n.nspname, c.relname
+            SELECT c.relkind::text, n.nspname, c.relname
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'S') AND {UserNamespaces}
             ORDER BY 1, 2, 3

@@ -37,8 +37,8 @@ internal static class TableDiscovery
     {
         // Units are ordinary tables that are not partitions, and partition roots; partitions are tracked through their root.
         await using var command = new NpgsqlCommand($"""
-            SELECT c.oid, n.nspname, c.relname, c.relkind,
-                   CASE WHEN c.relkind = 'p' THEN ARRAY(SELECT t.relid FROM pg_catalog.pg_partition_tree(c.oid) t WHERE t.relid <> c.oid)
+            SELECT c.oid, n.nspname, c.relname, c.relkind::text,
+                   CASE WHEN c.relkind = 'p' THEN ARRAY(SELECT t.relid::oid FROM pg_catalog.pg_partition_tree(c.oid) t WHERE t.relid <> c.oid)
                         ELSE ARRAY[]::oid[] END,
                    CASE WHEN c.relkind = 'r' THEN ARRAY(
                         WITH RECURSIVE d(rel) AS (

@@ -13,7 +13,7 @@ internal static class TableTracking
 
     public sealed class UntrackableException(string message) : Exception(message);
 
-    private sealed record Column(string Name, bool NotNull, char Identity);
+    private sealed record Column(string Name, bool NotNull, bool AlwaysIdentity);
 
     /// <summary>
     /// Puts the trigger on the unit (and its partitions), copies its rows as the baseline and, for a keyed ordinary table,
@@ -24,7 +24,7 @@ internal static class TableTracking
         var qualified = Sql.Qualify(unit.Schema, unit.Name);
         var columns = new List<Column>();
         await using (var command = new NpgsqlCommand("""
-            SELECT a.attname, a.attnotnull, a.attidentity
+            SELECT a.attname, a.attnotnull, a.attidentity = 'a'
             FROM pg_catalog.pg_attribute a
             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
             ORDER BY a.attnum
@@ -34,7 +34,7 @@ internal static class TableTracking
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                columns.Add(new Column(reader.GetString(0), reader.GetBoolean(1), reader.GetChar(2)));
+                columns.Add(new Column(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2)));
             }
         }
 
@@ -44,7 +44,7 @@ internal static class TableTracking
         }
 
         var key = await FindKeyAsync(connection, unit.Oid, cancellationToken).ConfigureAwait(false);
-        if (key is not null && columns.Any(c => c.Identity == 'a' && !key.Contains(c.Name)))
+        if (key is not null && columns.Any(c => c.AlwaysIdentity && !key.Contains(c.Name)))
         {
             // An UPDATE cannot set a GENERATED ALWAYS column back: restore such tables row by row instead.
             key = null;

@@ -37,7 +37,8 @@ internal static class TrackingInstaller
     private static async Task<TrackingInstallation> InstallCoreAsync(string connectionString, TrackingScope options, CancellationToken cancellationToken)
     {
         var excluded = TableDiscovery.ParseExcluded(options.ExcludedTables);
-        await using var connection = new NpgsqlConnection(TrackerConnection.Dedicated(connectionString, "neon-testing-install"));
+        await using var dataSource = TrackerConnection.DataSource(connectionString, "neon-testing-install");
+        await using var connection = dataSource.CreateConnection();
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await SqlExecution.ExecuteAsync(connection, $"SELECT pg_catalog.pg_advisory_xact_lock({TrackingSql.InstallLockKey})", cancellationToken).ConfigureAwait(false);
@@ -157,7 +158,8 @@ internal static class TrackingInstaller
 
     private static async Task UninstallCoreAsync(string connectionString, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(TrackerConnection.Dedicated(connectionString, "neon-testing-install"));
+        await using var dataSource = TrackerConnection.DataSource(connectionString, "neon-testing-install");
+        await using var connection = dataSource.CreateConnection();
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await SqlExecution.ExecuteAsync(connection, $"SELECT pg_catalog.pg_advisory_xact_lock({TrackingSql.InstallLockKey})", cancellationToken).ConfigureAwait(false);

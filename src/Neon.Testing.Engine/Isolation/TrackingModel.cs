@@ -56,15 +56,15 @@ internal sealed class TrackingModel
             BatchCommands =
             {
                 new($"SELECT {TextArray.Select("m.untracked")}, m.fingerprint, m.installed_at FROM {Sql.Ours("meta")} m"),
-                new($"SELECT t.rel, t.unit, t.schema_name, t.table_name, t.relkind, t.baseline, {TextArray.Select("t.columns")}, {TextArray.Select("t.key_columns")}, t.key_log FROM {Sql.Ours("tables")} t ORDER BY t.rel"),
+                new($"SELECT t.rel, t.unit, t.schema_name, t.table_name, t.relkind::text, t.baseline, {TextArray.Select("t.columns")}, {TextArray.Select("t.key_columns")}, t.key_log FROM {Sql.Ours("tables")} t ORDER BY t.rel"),
                 new($"SELECT s.seq, s.schema_name, s.sequence_name, s.owned FROM {Sql.Ours("sequences")} s"),
                 new($"""
-                    SELECT k.conrelid, k.confrelid, k.confdeltype FROM pg_catalog.pg_constraint k
+                    SELECT k.conrelid, k.confrelid, k.confdeltype::text FROM pg_catalog.pg_constraint k
                     WHERE k.contype = 'f' AND k.conparentid = 0
                       AND (k.conrelid IN (SELECT rel FROM {Sql.Ours("tables")}) OR k.confrelid IN (SELECT rel FROM {Sql.Ours("tables")}))
                     """),
                 new($"""
-                    SELECT g.tgrelid, n.nspname, c.relname, g.tgname, g.tgenabled
+                    SELECT g.tgrelid, n.nspname, c.relname, g.tgname, g.tgenabled::text
                     FROM pg_catalog.pg_trigger g
                     JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
                     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -72,7 +72,7 @@ internal sealed class TrackingModel
                       AND g.tgrelid IN (SELECT rel FROM {Sql.Ours("tables")})
                     """),
                 new($"""
-                    SELECT r.ev_class, r.ev_enabled FROM pg_catalog.pg_rewrite r
+                    SELECT r.ev_class, r.ev_enabled::text FROM pg_catalog.pg_rewrite r
                     WHERE r.ev_type <> '1' AND r.ev_enabled <> 'D' AND r.ev_class IN (SELECT rel FROM {Sql.Ours("tables")})
                     """),
                 new("""
