@@ -551,12 +551,24 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 expiring.Count == 0 ? "" : $" {expiring.Count} expire by {latest:u}.",
                 noExpiry.Count == 0 ? "" : $" {string.Join(", ", noExpiry)} cannot expire (it has children): a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min) and idle.");
         }
+        else if (!_provider.ChildrenBlockDeletion)
+        {
+            // The local engine drops databases independently of each other: all at once, so that the checkpoints
+            // PostgreSQL takes for each drop are shared instead of taken one after another.
+            Branch[] created;
+            lock (_created)
+            {
+                created = [.. _created];
+            }
+
+            await Task.WhenAll(created.Select(DeleteCreatedAsync)).ConfigureAwait(false);
+        }
         else
         {
             // Children before parents: Neon refuses to delete a branch that has children.
             for (var i = _created.Count - 1; i >= 0; i--)
             {
-                if (_provider.ChildrenBlockDeletion && _keptParents.Contains(_created[i].Id))
+                if (_keptParents.Contains(_created[i].Id))
                 {
                     // A kept failed-test branch is its child: deleting it would fail, and the kept one must stay.
                     _logger.LogInformation(
@@ -565,27 +577,33 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                     continue;
                 }
 
-                try
-                {
-                    await _provider.DeleteBranchAsync(_created[i]).ConfigureAwait(false);
-                    Statistics.RecordBranchDeleted();
-                    _logger.LogInformation("Deleted branch {Branch}.", _created[i].Name);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // A branch that was to have children carries no expiry: only the sweeper's age window removes it.
-                    var fallback = _created[i].ExpiresAt is { } expires
-                        ? $"It expires at {expires:u}; the next session removes it (on the local engine at its start, else once expired)."
-                        : $"It carries no expiry (it was to have children), so a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min).";
-                    _logger.LogWarning("Could not delete branch {Branch}: {Message} {Fallback}", _created[i].Name, e.Message.TrimEnd('.') + ".", fallback);
-                    Statistics.RecordBranchLeft(_created[i].Name, fallback);
-                }
+                await DeleteCreatedAsync(_created[i]).ConfigureAwait(false);
             }
         }
 
         await _provider.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
         _stopPreparing.Dispose();
+    }
+
+    /// <summary>Deletes a branch this session created; one that cannot go is recorded with how it goes later.</summary>
+    private async Task DeleteCreatedAsync(Branch branch)
+    {
+        try
+        {
+            await _provider.DeleteBranchAsync(branch).ConfigureAwait(false);
+            Statistics.RecordBranchDeleted();
+            _logger.LogInformation("Deleted branch {Branch}.", branch.Name);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A branch that was to have children carries no expiry: only the sweeper's age window removes it.
+            var fallback = branch.ExpiresAt is { } expires
+                ? $"It expires at {expires:u}; the next session removes it (on the local engine at its start, else once expired)."
+                : $"It carries no expiry (it was to have children), so a later session's sweeper removes it once it is older than {NeonSettings.BranchExpiry} ({Options.BranchExpiry.TotalMinutes:0.#} min).";
+            _logger.LogWarning("Could not delete branch {Branch}: {Message} {Fallback}", branch.Name, e.Message.TrimEnd('.') + ".", fallback);
+            Statistics.RecordBranchLeft(branch.Name, fallback);
+        }
     }
 
     private bool TryReserveKeptBranch(out int number)
