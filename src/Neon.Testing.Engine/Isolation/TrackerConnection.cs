@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace Neon.Testing.Engine.Isolation;
 
-/// <summary>Connection strings for the connections change tracking opens for itself.</summary>
+/// <summary>The connections change tracking opens for itself.</summary>
 internal static class TrackerConnection
 {
     /// <summary>
@@ -18,7 +18,7 @@ internal static class TrackerConnection
     /// The caller's connection string, unpooled (a pooled connection could be handed to the code under test, and
     /// <see cref="NpgsqlConnection.ClearAllPools"/> must never close ours), named so it is recognisable in pg_stat_activity.
     /// </summary>
-    public static string Dedicated(string connectionString, string applicationName, bool autoPrepare = false)
+    private static string Dedicated(string connectionString, string applicationName, bool autoPrepare)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlConnectionStringBuilder(connectionString)
