@@ -97,6 +97,65 @@ public sealed class TestDatabaseSessionTests
         await DeleteTemplateAsync(template);
     }
 
+    /// <summary>A template of ~150 MB, whose clones take long enough that the session goes on while the migration branch's is under way.</summary>
+    private void AddBulkMigration() => File.WriteAllText(Path.Combine(_migrations, "003_bulk.sql"), """
+        CREATE TABLE bulk AS SELECT g AS id, repeat('x', 100) AS pad FROM generate_series(1, 1000000) AS g;
+        """);
+
+    [TestMethod]
+    public async Task SessionEndingAtOnce_WaitsForTheMigrationBranchStillBeingCloned_AndLeavesNothing()
+    {
+        var token = TestContext.CancellationToken;
+        AddBulkMigration();
+        var before = await Database.OurDatabasesAsync(token);
+        string? template;
+        string migration;
+        var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token);
+        await using (session)
+        {
+            // On the local engine the migration branch is cloned after the first isolated branch, while the session goes on.
+            template = session.TemplateName;
+            migration = session.BranchNamePrefix + "migration";
+        }
+
+        Assert.AreEqual(2L, session.Statistics.BranchesCreated, "the first isolated branch and the migration branch, whose clone the end waited for");
+        Assert.AreEqual(2L, session.Statistics.BranchesDeleted);
+        var after = await Database.OurDatabasesAsync(token);
+        after.ExceptWith(before);
+        after.Remove(template!);
+        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
+        Assert.IsFalse(await Database.ExistsAsync(migration, token));
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
+    public async Task FullReset_RightAfterTheStart_CopiesTheMigrationBranch_OnceItExists()
+    {
+        var token = TestContext.CancellationToken;
+        AddBulkMigration();
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var first = await session.OpenDefaultDatabaseAsync(TestIsolation.Isolated, token);
+            var test = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.ChangesTheSchema", token);
+            Assert.AreEqual(first.Name, test.Name, "the first test takes the primary branch");
+            await Database.ExecuteAsync(test.ConnectionString, "CREATE TABLE made_at_once (id int); DELETE FROM customers", token);
+            NpgsqlConnection.ClearAllPools();
+
+            var reset = await session.EndTestAsync(test, token);
+            Assert.AreEqual(ResetKind.Full, reset?.Kind);
+            var next = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Next", token);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(next.ConnectionString, "SELECT count(*) FROM customers", token), "the seed rows are back");
+            Assert.AreEqual(0L, await Database.ScalarAsync<long>(next.ConnectionString, "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'made_at_once'", token));
+            Assert.AreEqual(session.BranchNamePrefix + "migration", session.MigrationBranch.Name);
+            await session.EndTestAsync(next, token);
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
     [TestMethod]
     public async Task SessionStart_RecordsItsPhases_AndSweepsTheLocalLeftoversBesideTheStart()
     {

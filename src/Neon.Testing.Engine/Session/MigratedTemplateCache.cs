@@ -17,26 +17,28 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
     /// <summary>
     /// Finds the fresh template for <paramref name="fingerprint"/> or builds it from <paramref name="root"/> with
     /// <paramref name="migrate"/>, then runs <paramref name="cloneTemplate"/> on it while still holding the lock
-    /// (so no other process retires the template in between).
+    /// (so no other process retires the template in between). <paramref name="cloneTemplate"/> may leave part of its
+    /// work running (its inner task): the lock is held until that ends too, while this method returns at once.
     /// </summary>
-    /// <returns>The clone and the template's name.</returns>
-    public async Task<(Branch Clone, string TemplateName)> CloneAsync(
+    /// <returns>The clone (complete once the lock is released) and the template's name.</returns>
+    public async Task<(Task<Branch> Clone, string TemplateName)> CloneAsync(
         Branch root,
         string fingerprint,
         Func<Branch, CancellationToken, Task> migrate,
-        Func<Branch, CancellationToken, Task<Branch>> cloneTemplate,
+        Func<Branch, CancellationToken, Task<Task<Branch>>> cloneTemplate,
         CancellationToken cancellationToken)
     {
         // Test processes started together (several projects in one 'dotnet test') must not
         // migrate twice: one builds the template, the others wait for it here.
         var templateName = BranchNames.ForTemplate(fingerprint);
-        using (provider is ISharedTemplateBuilds ? null : await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false))
+        var fileLock = provider is ISharedTemplateBuilds ? null : await AcquireTemplateLockAsync(templateName, cancellationToken).ConfigureAwait(false);
+        IAsyncDisposable? serverLock = null;
+        try
         {
             // The file lock spans one machine; machines sharing one PostgreSQL server (NeonLocalConnectionString) meet on the server.
-            var serverLock = provider is Providers.Local.LocalBranchProvider local
+            serverLock = provider is Providers.Local.LocalBranchProvider local
                 ? await local.AcquireTemplateLockAsync(templateName, TemplateLockTimeout, cancellationToken).ConfigureAwait(false)
-                : NoServerLock.Instance;
-            await using var releaseServerLock = serverLock.ConfigureAwait(false);
+                : null;
             var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
             IAsyncDisposable? claim = null;
             if (template is null && provider is ISharedTemplateBuilds shared)
@@ -79,7 +81,42 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
                 logger.LogInformation("Migrations unchanged (fingerprint {Fingerprint}): reusing {Template}.", fingerprint[..12], template.Name);
             }
 
-            return (await cloneTemplate(template, cancellationToken).ConfigureAwait(false), template.Name);
+            var clone = await cloneTemplate(template, cancellationToken).ConfigureAwait(false);
+            var held = (fileLock, serverLock);
+            (fileLock, serverLock) = (null, null);
+            return (ReleaseAfterAsync(clone, held.fileLock, held.serverLock), template.Name);
+        }
+        finally
+        {
+            await ReleaseAsync(fileLock, serverLock).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The clone, once it is complete and the locks it was made under are released.</summary>
+    private static async Task<Branch> ReleaseAfterAsync(Task<Branch> clone, IDisposable? fileLock, IAsyncDisposable? serverLock)
+    {
+        try
+        {
+            return await clone.ConfigureAwait(false);
+        }
+        finally
+        {
+            await ReleaseAsync(fileLock, serverLock).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask ReleaseAsync(IDisposable? fileLock, IAsyncDisposable? serverLock)
+    {
+        try
+        {
+            if (serverLock is not null)
+            {
+                await serverLock.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            fileLock?.Dispose();
         }
     }
 
@@ -151,13 +188,5 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
             TimeSpan.FromMilliseconds(100),
             $"Waited {TemplateLockTimeout.TotalMinutes:0} minutes for another test process to migrate '{templateName}'. If no other test run is active, delete {path}.",
             cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Providers without a server-wide lock (Neon) rely on the file lock alone.</summary>
-    private sealed class NoServerLock : IAsyncDisposable
-    {
-        public static readonly NoServerLock Instance = new();
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -24,7 +24,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private readonly IsolatedBranchPool _pool;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly MigrationSource? _migrationSource;
-    private Branch? _migrationBranch;
+    private Task<Branch>? _migrationBranch;
     private Branch? _preparedPrimary;
     private Branch? _sharedBranch;
     private string? _sharedConnectionString;
@@ -78,8 +78,14 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// <summary>The provider, for tools that need more than the session offers.</summary>
     internal IBranchProvider Provider => _provider;
 
-    /// <summary>The migrated branch every other branch of the session is cloned from.</summary>
-    public Branch MigrationBranch => _migrationBranch ?? throw new InvalidOperationException("The session has not started.");
+    /// <summary>
+    /// The migrated branch every other branch of the session is cloned from. On the local engine it is cloned just
+    /// after the session's first isolated branch; reading it before then waits for the clone.
+    /// </summary>
+    public Branch MigrationBranch => MigrationBranchAsync().GetAwaiter().GetResult();
+
+    /// <summary>How every branch name of this session begins (its migration branch's name without the role).</summary>
+    public string BranchNamePrefix => BranchNames.ForSession(_gitBranch, SessionId, "");
 
     /// <summary>Whether a cached migrated template was reused instead of running migrations.</summary>
     public bool MigrationsReused => Statistics.MigrationsReused;
@@ -223,7 +229,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
             logger.LogInformation(
                 "Neon test session {Session} ready on {Provider} in {Elapsed} ms: branch {Branch}, migrations {Migrations}.",
-                session.SessionId, provider.Name, (int)stopwatch.ElapsedMilliseconds, session.MigrationBranch.Name,
+                session.SessionId, provider.Name, (int)stopwatch.ElapsedMilliseconds, session.MigrationBranchName,
                 session.MigrationsReused ? "reused from the cached template" : $"applied ({session.Statistics.MigrationsApplied})");
             return session;
         }
@@ -291,7 +297,8 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var endpoint = await _provider.GetEndpointAsync(MigrationBranch, readOnly: true, cancellationToken).ConfigureAwait(false);
+            var migration = await MigrationBranchAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var endpoint = await _provider.GetEndpointAsync(migration, readOnly: true, cancellationToken).ConfigureAwait(false);
             return _readOnlyConnectionString = endpoint.ConnectionString;
         }
         finally
@@ -525,6 +532,19 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         }
 
         await _pool.DetachTrackingAsync().ConfigureAwait(false);
+        if (_migrationBranch is { IsCompleted: false } or { IsFaulted: true })
+        {
+            try
+            {
+                // Still being cloned (see CloneTemplateAsync): once complete it is one of the branches deleted below.
+                await _migrationBranch.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _logger.LogWarning("Cloning the migration branch failed: {Message}", e.Message);
+            }
+        }
+
         if (_sweep is { } sweep)
         {
             try
@@ -625,6 +645,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         var method = failedTest.Split('(')[0].Split('.')[^1];
         var name = BranchNames.ForSession(_gitBranch, SessionId, $"{KeptRolePrefix}{number}-{BranchNames.Sanitize(method)}");
         Branch? kept = null;
+        await MigrationBranchAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var reset = await _pool.ResetWithAsync(
             lease,
             async ct => kept = await _provider.PreserveAndResetBranchAsync(lease.Branch, name, ct).ConfigureAwait(false),
@@ -643,7 +664,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
     private async Task<TestDatabase> OpenUnresetAsync(TestIsolation level, CancellationToken cancellationToken) =>
         level == TestIsolation.ReadOnly
-            ? new TestDatabase(level, await GetReadOnlyConnectionStringAsync(cancellationToken).ConfigureAwait(false), MigrationBranch.Name + " (read-only)", null, null, null)
+            ? new TestDatabase(level, await GetReadOnlyConnectionStringAsync(cancellationToken).ConfigureAwait(false), MigrationBranchName + " (read-only)", null, null, null)
             : new TestDatabase(level, await GetSharedConnectionStringAsync(cancellationToken).ConfigureAwait(false), "the shared branch", null, null, null);
 
     private async Task<TestDatabase> OpenPrimaryAsync(TestIsolation level, CancellationToken cancellationToken)
@@ -696,6 +717,8 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// </summary>
     private async Task FullResetAsync(Branch branch, CancellationToken cancellationToken)
     {
+        // The branch is re-created from its parent, the migration branch.
+        await MigrationBranchAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         Task reset;
         lock (_fullResets)
         {
@@ -732,8 +755,9 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         started = Stopwatch.GetTimestamp();
         if (fingerprint is null)
         {
-            _migrationBranch = await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, "migration"), root, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
-            await MigrateAsync(_migrationBranch, cancellationToken).ConfigureAwait(false);
+            var migration = await CreateAsync(MigrationBranchName, root, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
+            _migrationBranch = Task.FromResult(migration);
+            await MigrateAsync(migration, cancellationToken).ConfigureAwait(false);
             Statistics.RecordSetupPhase("migrate", Stopwatch.GetElapsedTime(started));
             return;
         }
@@ -751,38 +775,30 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
     /// <summary>
     /// The migration branch, a clone of the migrated template. On a local server the first isolated branch is cloned
-    /// from the template too, at the same time, rather than from the migration branch after it: both are copies of the
-    /// same database, and the session start waits for one clone instead of two in a row. Its parent is still the
-    /// migration branch, which its full resets copy. Neon keeps the chain, since a branch's parent there is its history.
+    /// from the template first, and the migration branch after it while the session goes on (the inner task): both are
+    /// copies of the same database, and the session start waits for one clone instead of two sharing the machine. The
+    /// first isolated branch's parent is still the migration branch, which its full resets copy, so they wait for it
+    /// (<see cref="MigrationBranchAsync"/>). Neon keeps the chain, since a branch's parent there is its history.
     /// </summary>
-    private async Task<Branch> CloneTemplateAsync(Branch template, CancellationToken cancellationToken)
+    private async Task<Task<Branch>> CloneTemplateAsync(Branch template, CancellationToken cancellationToken)
     {
-        var migrationName = BranchNames.ForSession(_gitBranch, SessionId, "migration");
         if (_provider is not Providers.Local.LocalBranchProvider local)
         {
-            return await CreateAsync(migrationName, template, willHaveChildren: true, cancellationToken).ConfigureAwait(false);
+            return Task.FromResult(await CreateAsync(MigrationBranchName, template, willHaveChildren: true, cancellationToken).ConfigureAwait(false));
         }
 
-        var migration = CreateAsync(migrationName, template, willHaveChildren: true, cancellationToken);
-        var primary = local.CreateBranchAsync(
-            new BranchRequest(BranchNames.ForSession(_gitBranch, SessionId, "isolated-1"), migrationName, DateTimeOffset.UtcNow + Options.BranchExpiry),
+        var primary = await local.CreateBranchAsync(
+            new BranchRequest(BranchNames.ForSession(_gitBranch, SessionId, "isolated-1"), MigrationBranchName, DateTimeOffset.UtcNow + Options.BranchExpiry),
             copyOf: template.Id,
-            cancellationToken);
-        try
-        {
-            await Task.WhenAll(migration, primary).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (primary.IsCompletedSuccessfully)
-            {
-                // Deleted with the session's other branches, used or not.
-                Track(primary.Result, template);
-            }
-        }
+            cancellationToken).ConfigureAwait(false);
 
-        _preparedPrimary = primary.Result;
-        return migration.Result;
+        // Deleted with the session's other branches, used or not.
+        Track(primary, template);
+        _preparedPrimary = primary;
+
+        // Not cancelled with the start: a clone cut short between its database and its marker would be left unmarked,
+        // which no sweeper touches. The session's end waits for it.
+        return Task.Run(() => CreateAsync(MigrationBranchName, template, willHaveChildren: true, CancellationToken.None), CancellationToken.None);
     }
 
     private async Task MigrateAsync(Branch branch, CancellationToken cancellationToken)
@@ -815,8 +831,16 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         }
     }
 
-    private Task<Branch> CreateChildAsync(string role, CancellationToken cancellationToken) =>
-        CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, role), MigrationBranch, willHaveChildren: false, cancellationToken);
+    private async Task<Branch> CreateChildAsync(string role, CancellationToken cancellationToken)
+    {
+        var migration = await MigrationBranchAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await CreateAsync(BranchNames.ForSession(_gitBranch, SessionId, role), migration, willHaveChildren: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private string MigrationBranchName => BranchNames.ForSession(_gitBranch, SessionId, "migration");
+
+    /// <summary>The migration branch once its database exists (see <see cref="CloneTemplateAsync"/>).</summary>
+    private Task<Branch> MigrationBranchAsync() => _migrationBranch ?? throw new InvalidOperationException("The session has not started.");
 
     private async Task<Branch> CreateAsync(string name, Branch parent, bool willHaveChildren, CancellationToken cancellationToken)
     {

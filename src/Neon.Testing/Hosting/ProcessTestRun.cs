@@ -149,8 +149,7 @@ public static class ProcessTestRun
             return;
         }
 
-        var migration = run.Session.MigrationBranch.Name;
-        var prefix = migration[..(migration.LastIndexOf('-') + 1)];
+        var prefix = run.Session.BranchNamePrefix;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         File.AppendAllText(file, prefix + Environment.NewLine);
     }
