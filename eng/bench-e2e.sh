@@ -183,6 +183,12 @@ if [[ $parts == *e2e* ]]; then
       respawn_ref='<PackageReference Include="Respawn" />'
     else
       cp eng/bench-e2e/NoReset.cs "$dir/"
+      # The same work without isolation: the copy does not check its start state, which fails every test that starts
+      # after another wrote (at its first line, skipping the rest of its work); what leaks shows in the tests' own asserts.
+      sed -i -e '/^        Assert\.AreEqual(SeedData\./d' -e 's/^        Assert\.IsFalse(counts\.Written, .*$/        _ = counts;/' "$dir/LibraryTest.cs"
+      if grep -q 'Assert\.AreEqual(SeedData\.' "$dir/LibraryTest.cs" || ! grep -q '^        _ = counts;$' "$dir/LibraryTest.cs"; then
+        echo "LibraryTest.cs changed shape: cannot remove its start-state check" >&2; exit 1
+      fi
       respawn_ref=
     fi
     cat >"$dir/Library.Api.Tests.$variant.csproj" <<EOF
