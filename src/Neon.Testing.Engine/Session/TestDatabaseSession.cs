@@ -645,10 +645,14 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         var method = failedTest.Split('(')[0].Split('.')[^1];
         var name = BranchNames.ForSession(_gitBranch, SessionId, $"{KeptRolePrefix}{number}-{BranchNames.Sanitize(method)}");
         Branch? kept = null;
-        await MigrationBranchAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var reset = await _pool.ResetWithAsync(
             lease,
-            async ct => kept = await _provider.PreserveAndResetBranchAsync(lease.Branch, name, ct).ConfigureAwait(false),
+            async ct =>
+            {
+                // The fresh clone copies the branch's parent, the migration branch.
+                await MigrationBranchAsync().WaitAsync(ct).ConfigureAwait(false);
+                kept = await _provider.PreserveAndResetBranchAsync(lease.Branch, name, ct).ConfigureAwait(false);
+            },
             $"kept the failed test's state as {name}",
             cancellationToken).ConfigureAwait(false);
         var branch = kept!;
