@@ -99,6 +99,11 @@ import glob
 summaries = sorted(glob.glob(os.path.join(d, "neon-testing-summary*.json")))
 try: rec["summary"] = json.load(open(summaries[0]))
 except Exception: pass
+# A run with the platform's diagnostic log: its phases (eng/bench-e2e/timeline.py).
+sys.path.insert(0, "eng/bench-e2e")
+import timeline
+phases = timeline.read_folder(os.path.join(d, "diag")) if os.path.isdir(os.path.join(d, "diag")) else None
+if phases: rec["timeline_ms"] = phases
 # The probe writes when its test started and when its first query was answered.
 try: rec["first_test_ms"], rec["first_query_ms"] = (float(v) for v in open(os.path.join(d, "probe.txt")).read().split())
 except Exception: pass
@@ -239,6 +244,17 @@ EOF
     fresh
     ConnectionStrings__Library=$(url bench_e2e_run) run e2e none "$round" "$none_exe" --filter "$filter"
   done
+  # One more run of each, untimed, with the platform's diagnostic log: when the first test started and ended, when the
+  # last ended, when the session ended (the log itself slows the run; its phases are compared, not its wall time).
+  diag() { echo --diagnostic --diagnostic-verbosity Trace --diagnostic-output-directory "$work/runs/e2e-$1-timeline-1/diag"; }
+  # shellcheck disable=SC2046
+  run e2e sdk-timeline 1 "$sdk_exe" --filter "$filter" $(diag sdk)
+  fresh
+  # shellcheck disable=SC2046
+  ConnectionStrings__Library=$(url bench_e2e_run) BENCH_E2E_SEED_SQL=$seed run e2e respawn-timeline 1 "$respawn_exe" --filter "$filter" $(diag respawn)
+  fresh
+  # shellcheck disable=SC2046
+  ConnectionStrings__Library=$(url bench_e2e_run) run e2e none-timeline 1 "$none_exe" --filter "$filter" $(diag none)
   sql -d postgres -c 'DROP DATABASE IF EXISTS bench_e2e_run WITH (FORCE)' -c 'DROP DATABASE IF EXISTS bench_e2e_migrated WITH (FORCE)'
 fi
 

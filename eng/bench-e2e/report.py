@@ -89,6 +89,18 @@ if any(r["part"] == "e2e" for r in records):
     speedup = median([p["respawn_over_sdk"] for p in doc["pairs"]])
     target(doc, "SDK overhead over no isolation, share of the SDK run's wall time <= 0.10", overhead, 0.10, lambda v, l: v <= l)
     target(doc, "SDK faster than Respawn 7 (Respawn wall / SDK wall) >= 1.5", speedup, 1.5, lambda v, l: v >= l)
+    # Phases of one untimed run of each with the platform's diagnostic log (ms after the platform's builder started).
+    doc["timeline_ms"] = {}
+    for variant in ["sdk", "respawn", "none"]:
+        for r in of("e2e", variant + "-timeline"):
+            if "timeline_ms" in r:
+                t = dict(r["timeline_ms"])
+                t["first_test_ms"] = round(t["first_test_ended_ms"] - t["first_test_started_ms"], 1)
+                t["after_first_test_ms"] = round(t["last_test_ended_ms"] - t["first_test_ended_ms"], 1)
+                if t["session_ended_ms"] is not None:
+                    t["after_last_test_ms"] = round(t["session_ended_ms"] - t["last_test_ended_ms"], 1)
+                t["failed"] = r["failed"]
+                doc["timeline_ms"][variant] = t
     if any((r["failed"] or 0) > 0 for r in of("e2e", "sdk") + of("e2e", "respawn")):
         missed.append("e2e: a test failed with the SDK or with Respawn (see artifacts/bench-e2e/runs)")
     write("e2e.json", doc)
