@@ -60,7 +60,7 @@ internal static class ExistingInstallation
     public static async Task<TrackingInstallation> DescribeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
-            SELECT m.restore_mode, m.ddl_detection, m.untracked,
+            SELECT m.restore_mode, m.ddl_detection, {TextArray.Select("m.untracked")},
                    (SELECT count(*) FROM {Sql.Ours("tables")} t WHERE t.rel = t.unit)::int,
                    (SELECT count(*) FROM {Sql.Ours("tables")} t WHERE t.baseline IS NOT NULL)::int,
                    (SELECT count(*) FROM {Sql.Ours("sequences")})::int
@@ -75,7 +75,7 @@ internal static class ExistingInstallation
             reader.GetInt32(3),
             reader.GetInt32(4),
             reader.GetInt32(5),
-            reader.GetFieldValue<string[]>(2),
+            TextArray.Read(reader, 2)!,
             Reason: null);
     }
 }
