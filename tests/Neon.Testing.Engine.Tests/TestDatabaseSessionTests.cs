@@ -157,6 +157,38 @@ public sealed class TestDatabaseSessionTests
     }
 
     [TestMethod]
+    public async Task BranchWrittenWhileFree_IsRestoredBeforeItsNextTest_OnlyWhenMarked()
+    {
+        var token = TestContext.CancellationToken;
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var first = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.First", token);
+            var branch = first.Branch!;
+            await session.EndTestAsync(first, token);
+
+            // Another test's write lands on the branch after its own test ended: unmarked, nothing restores it.
+            await Database.ExecuteAsync(branch.ConnectionString, "INSERT INTO customers (name) VALUES ('written while free')", token);
+            var unmarked = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Unmarked", token);
+            Assert.AreSame(branch, unmarked.Branch);
+            Assert.AreEqual(3L, await Database.ScalarAsync<long>(unmarked.ConnectionString, "SELECT count(*) FROM customers", token), "the leak this guards against");
+            await session.EndTestAsync(unmarked, token);
+
+            // The same write, marked (as the sharing monitor does): the next test starts from the migrated state.
+            await Database.ExecuteAsync(branch.ConnectionString, "INSERT INTO customers (name) VALUES ('written while free')", token);
+            branch.MarkChangedWhileFree();
+            var next = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.Next", token);
+            Assert.AreSame(branch, next.Branch);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(next.ConnectionString, "SELECT count(*) FROM customers", token));
+            await session.EndTestAsync(next, token);
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
     public async Task SessionStart_RecordsItsPhases_AndSweepsTheLocalLeftoversBesideTheStart()
     {
         // A leftover of a run that is gone: expired, and its owner no longer holds the liveness lock.

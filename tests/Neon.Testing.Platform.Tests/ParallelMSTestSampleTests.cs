@@ -34,5 +34,19 @@ public sealed class ParallelMSTestSampleTests
         Assert.IsLessThanOrEqualTo(run.Outcomes.Count(o => o.Value == "failed"), violations, run.Output);
     }
 
+    [TestMethod]
+    public async Task TestsReadingTheEnvironmentVariable_AfterItsBranchsTestEnded_FailWithTheFix()
+    {
+        var run = await Samples.RunAsync(Samples.MSTestParallel, ["--filter", "TestCategory=late"]);
+
+        Assert.AreEqual(2, run.ExitCode, run.Output);
+        Assert.AreEqual(4, run.Outcomes.Count, run.Output);
+        var violations = run.RequiredSummary.GetProperty("sharingViolations").GetInt32();
+        Assert.IsGreaterThan(0, violations, run.Output);
+        Assert.AreEqual(violations, run.Outcomes.Count(o => o.Value == "failed"), run.Output);
+        Assert.AreEqual(violations, Occurrences(run.Output, "used an isolated branch that is not its own"), run.Output);
+        Assert.AreEqual(violations, Occurrences(run.Output, "read it from Neon.Testing.NeonDatabase.ConnectionString"), run.Output);
+    }
+
     private static int Occurrences(string text, string value) => (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
 }

@@ -44,8 +44,17 @@ public sealed class IsolatedBranchLease : IAsyncDisposable
     /// <summary>Class a PerClass binding keeps the branch for, or <see langword="null"/> (guarded by the pool's gate).</summary>
     internal string? BoundClass { get; set; }
 
-    /// <summary>A PerClass class left changes that are restored when the binding ends.</summary>
+    /// <summary>
+    /// Changes no test's end restores: a PerClass class's, restored when the binding ends, or writes made while no test
+    /// held the branch (<see cref="MarkChangedWhileFree"/>), restored before the branch's next test.
+    /// </summary>
     internal bool Dirty { get; set; }
+
+    /// <summary>
+    /// Records that something other than the branch's holder wrote to it while no test held it (a test that read the
+    /// environment variable after the branch's own test had ended): the pool restores it before lending it again.
+    /// </summary>
+    public void MarkChangedWhileFree() => Dirty = true;
 
     internal bool IsFree => Running == 0 && BoundClass is null;
 

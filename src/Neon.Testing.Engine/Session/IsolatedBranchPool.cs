@@ -96,6 +96,13 @@ internal sealed class IsolatedBranchPool(
 
             // Created under the gate: concurrent tests of one PerClass class must end up on the same branch.
             taken ??= await CreateAsync(primary: false, cancellationToken).ConfigureAwait(false);
+            if (taken.BoundClass is null && taken.Dirty)
+            {
+                // Written while free (see IsolatedBranchLease.MarkChangedWhileFree): no test's end restored that.
+                await ResetAsync(taken, cancellationToken).ConfigureAwait(false);
+                taken.Dirty = false;
+            }
+
             taken.Running++;
             if (perClass is not null)
             {

@@ -39,18 +39,31 @@ internal sealed class BranchSharingMonitor : IDisposable
 
     private void OnCommand(Activity activity)
     {
-        if (OwnWork.Value || activity.GetTagItem(DatabaseTag) is not string database || _run.Session.IsolatedBranchForDatabase(database) is not { } used || !used.InUse)
+        if (OwnWork.Value || activity.GetTagItem(DatabaseTag) is not string database || _run.Session.IsolatedBranchForDatabase(database) is not { } used)
         {
             return;
         }
 
+        var held = used.InUse;
         if (_run.TryResolveScope(out var scope, out _))
         {
             if (scope?.Database?.Branch is { } own && own != used)
             {
-                scope.SharingViolation ??= Message(scope, database);
+                scope.SharingViolation ??= Message(scope, database, held);
+                if (!held)
+                {
+                    // Its own test has ended, so no test's end restores this write: the next test would see it.
+                    used.MarkChangedWhileFree();
+                }
             }
 
+            return;
+        }
+
+        if (!held)
+        {
+            // Without knowing which test asks, a command on a branch nobody holds is no one's to blame (an app's own
+            // background work, a ClassInitialize).
             return;
         }
 
@@ -58,12 +71,14 @@ internal sealed class BranchSharingMonitor : IDisposable
         // without asking NeonDatabase for it may be the one reading the environment variable.
         foreach (var suspect in _run.RunningScopes().Where(s => s.Database is { OnOwnBranch: true } && s.Database.Branch != used && !s.AskedForConnection))
         {
-            suspect.SharingViolation ??= Message(suspect, database);
+            suspect.SharingViolation ??= Message(suspect, database, held: true);
         }
     }
 
-    private string Message(TestScope scope, string database) =>
-        $"Neon.Testing: '{scope.Test.DisplayName}' ran at the same time as '{scope.OverlapWith ?? "another isolated test"}' and used that test's isolated branch ({database}), " +
+    private string Message(TestScope scope, string database, bool held) =>
+        (held
+            ? $"Neon.Testing: '{scope.Test.DisplayName}' ran at the same time as '{scope.OverlapWith ?? "another isolated test"}' and used that test's isolated branch ({database}), "
+            : $"Neon.Testing: '{scope.Test.DisplayName}' used an isolated branch that is not its own ({database}; its test had ended, and it is restored before its next one), ") +
         $"most likely through {_run.Options.EnvVar}, which names one branch for the whole process. Each concurrent isolated test has its own branch: " +
         "read it from Neon.Testing.NeonDatabase.ConnectionString, or run these tests one at a time ([DoNotParallelize] in MSTest, [NonParallelizable] in NUnit, one collection in xUnit).";
 }

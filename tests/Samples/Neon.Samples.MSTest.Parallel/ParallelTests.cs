@@ -25,7 +25,25 @@ public sealed class ParallelTests
     [TestMethod, TestCategory("envvar")] public Task EnvVar_3() => OwnRowsOnlyAsync(Url, "env-3");
     [TestMethod, TestCategory("envvar")] public Task EnvVar_4() => OwnRowsOnlyAsync(Url, "env-4");
 
+    // These read the variable later than the test holding its branch, which ends at once: their writes land on a
+    // branch nobody holds, which no test's end restores. The extension must fail them and restore the branch.
+    [TestMethod, TestCategory("late")] public Task Late_1() => LateAsync("late-1");
+    [TestMethod, TestCategory("late")] public Task Late_2() => LateAsync("late-2");
+    [TestMethod, TestCategory("late")] public Task Late_3() => LateAsync("late-3");
+    [TestMethod, TestCategory("late")] public Task Late_4() => LateAsync("late-4");
+
     private static string Url => Environment.GetEnvironmentVariable("DATABASE_URL")!;
+
+    private static async Task LateAsync(string marker)
+    {
+        if (NeonDatabase.ConnectionString == Url)
+        {
+            return;
+        }
+
+        await Task.Delay(300);
+        await OwnRowsOnlyAsync(Url, marker);
+    }
 
     private static async Task OwnRowsOnlyAsync(string connectionString, string marker)
     {
