@@ -157,6 +157,64 @@ public sealed class TestDatabaseSessionTests
     }
 
     [TestMethod]
+    public async Task PreparedLevels_AreMadeBeforeAnyTestAsks_AndDeletedAtTheEnd()
+    {
+        var token = TestContext.CancellationToken;
+        var before = await Database.OurDatabasesAsync(token);
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var readOnly = session.BranchNamePrefix + "migration.ro";
+            var shared = session.BranchNamePrefix + "shared";
+            session.PrepareLevels(() => [TestIsolation.ReadOnly, TestIsolation.Shared]);
+
+            // Nothing asks for them: they appear on their own.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!(await Database.ExistsAsync(readOnly, token) && await Database.ExistsAsync(shared, token) && session.Statistics.BranchesCreated >= 3) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, token);
+            }
+
+            Assert.IsTrue(await Database.ExistsAsync(readOnly, token), "the read-only endpoint's database");
+            Assert.IsTrue(await Database.ExistsAsync(shared, token), "the shared branch");
+            Assert.AreEqual(3L, session.Statistics.BranchesCreated, "the primary, the migration branch and the shared branch");
+            var test = await session.BeginTestAsync(TestIsolation.ReadOnly, "Tests.Reads", token);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(test.ConnectionString, "SELECT count(*) FROM customers", token));
+            await Assert.ThrowsExactlyAsync<PostgresException>(() => Database.ExecuteAsync(test.ConnectionString, "DELETE FROM customers", token));
+            await session.EndTestAsync(test, token);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(await session.GetSharedConnectionStringAsync(token), "SELECT count(*) FROM customers", token));
+            Assert.AreEqual(3L, session.Statistics.BranchesCreated, "the tests used what was made ahead");
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        var after = await Database.OurDatabasesAsync(token);
+        after.ExceptWith(before);
+        after.Remove(template!);
+        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
+    public async Task PreparedLevels_SessionEndingAtOnce_LeavesNothing()
+    {
+        var token = TestContext.CancellationToken;
+        var before = await Database.OurDatabasesAsync(token);
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            session.PrepareLevels(() => [TestIsolation.ReadOnly, TestIsolation.Shared]);
+        }
+
+        var after = await Database.OurDatabasesAsync(token);
+        after.ExceptWith(before);
+        after.Remove(template!);
+        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
     public async Task BranchWrittenWhileFree_IsRestoredBeforeItsNextTest_OnlyWhenMarked()
     {
         var token = TestContext.CancellationToken;

@@ -36,7 +36,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
     private readonly List<Task> _fullResets = [];
     private readonly CancellationTokenSource _stopPreparing = new();
-    private Task? _preparing;
+    private readonly List<Task> _preparing = [];
     private Task? _sweep;
     /// <summary>Role of a failed test's kept branch, before its number: <c>failed-1-&lt;method&gt;</c>.</summary>
     private const string KeptRolePrefix = "failed-";
@@ -297,6 +297,11 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_readOnlyConnectionString is { } made)
+            {
+                return made;
+            }
+
             var migration = await MigrationBranchAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             var endpoint = await _provider.GetEndpointAsync(migration, readOnly: true, cancellationToken).ConfigureAwait(false);
             return _readOnlyConnectionString = endpoint.ConnectionString;
@@ -471,29 +476,66 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     public void PrepareIsolatedBranches(Func<int> total)
     {
         ArgumentNullException.ThrowIfNull(total);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_preparing is not null)
+        Prepare("isolated branches ahead of parallel tests", async stop =>
         {
-            return;
-        }
+            var branches = Math.Min(total(), 16);
+            if (branches > 1)
+            {
+                await _pool.PrepareAsync(branches, stop).ConfigureAwait(false);
+            }
+        });
+    }
 
+    /// <summary>
+    /// Makes the read-only endpoint and the shared branch in the background when <paramref name="levels"/> names them,
+    /// for a suite with tests at those levels: its first such test finds the database ready instead of waiting for it
+    /// (a clone, a role and its grants locally; a compute endpoint on Neon).
+    /// </summary>
+    /// <param name="levels">The levels the suite's tests use, worked out in the background (it may read the test assembly).</param>
+    public void PrepareLevels(Func<IReadOnlyCollection<TestIsolation>> levels)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        Prepare("databases for the suite's read-only and shared tests", async stop =>
+        {
+            var used = levels();
+            // Each is made whole once begun (a clone cut short would be left unmarked); the session's end waits for it.
+            if (used.Contains(TestIsolation.ReadOnly) && !stop.IsCancellationRequested)
+            {
+                await GetReadOnlyConnectionStringAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (used.Contains(TestIsolation.Shared) && !stop.IsCancellationRequested)
+            {
+                await GetSharedConnectionStringAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        });
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the background until done or the session ends; a failure only leaves the work to the tests that need it.</summary>
+    private void Prepare(string what, Func<CancellationToken, Task> work)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var stop = _stopPreparing.Token;
-        _preparing = Task.Run(async () =>
+        var task = Task.Run(async () =>
         {
             try
             {
-                var branches = Math.Min(total(), 16);
-                if (branches > 1)
-                {
-                    await _pool.PrepareAsync(branches, stop).ConfigureAwait(false);
-                }
+                await work(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // The session is ending.
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Tests that find no free branch make their own, as without preparation.
-                _logger.LogWarning("Preparing isolated branches ahead of parallel tests failed: {Message}", e.Message);
+                // Tests that find nothing ready make what they need, as without preparation.
+                _logger.LogWarning("Preparing {What} failed: {Message}", what, e.Message);
             }
         }, CancellationToken.None);
+        lock (_preparing)
+        {
+            _preparing.Add(task);
+        }
     }
 
     /// <summary>Isolated branches created so far (the primary one plus one per concurrent test).</summary>
@@ -509,10 +551,13 @@ public sealed class TestDatabaseSession : IAsyncDisposable
 
         // Between branches, never within one: a branch cut short would be left behind.
         await _stopPreparing.CancelAsync().ConfigureAwait(false);
-        if (_preparing is { } preparing)
+        Task[] preparing;
+        lock (_preparing)
         {
-            await preparing.ConfigureAwait(false);
+            preparing = [.. _preparing];
         }
+
+        await Task.WhenAll(preparing).ConfigureAwait(false);
 
         Task[] fullResets;
         lock (_fullResets)

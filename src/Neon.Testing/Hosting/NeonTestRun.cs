@@ -115,6 +115,9 @@ public sealed class NeonTestRun : IAsyncDisposable
                     // A suite that runs tests at once finds their branches made while the framework starts and its first tests run.
                     session.PrepareIsolatedBranches(() => ParallelismHint.Of(testAssembly));
                 }
+
+                // The read-only endpoint and the shared branch, when the suite's attributes ask for them, while the framework starts.
+                session.PrepareLevels(() => LevelsInUse.Of(testAssembly));
             }
             catch
             {
