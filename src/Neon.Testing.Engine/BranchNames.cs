@@ -38,6 +38,21 @@ public static class BranchNames
     public static bool IsTemplateBuild(string name) =>
         name.StartsWith(Prefix + "template-", StringComparison.Ordinal) && name.Contains("-building-", StringComparison.Ordinal);
 
+    /// <summary>
+    /// A new name for a spare of <paramref name="templateName"/>: a clean clone of the template a session left for the next
+    /// one on the local engine (<c>&lt;template&gt;.spare-&lt;6 hex&gt;</c>; session names never contain '.').
+    /// </summary>
+    internal static string ForSpare(string templateName) =>
+        $"{templateName}.spare-{Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
+
+    /// <summary>Whether <paramref name="name"/> is a spare of <paramref name="templateName"/> (see <see cref="ForSpare"/>).</summary>
+    internal static bool IsSpareOf(string name, string templateName) =>
+        name.Length == templateName.Length + ".spare-".Length + 6 && name.StartsWith(templateName + ".spare-", StringComparison.Ordinal);
+
+    /// <summary>Whether <paramref name="name"/> is a spare of any template.</summary>
+    internal static bool IsSpare(string name) =>
+        name.StartsWith(Prefix + "template-", StringComparison.Ordinal) && name.Contains(".spare-", StringComparison.Ordinal);
+
     /// <summary>Lowercases and keeps <c>[a-z0-9_-]</c>, replacing anything else by <c>-</c>, cut to 15 characters.</summary>
     public static string Sanitize(string? gitBranch)
     {

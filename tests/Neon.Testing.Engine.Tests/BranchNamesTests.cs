@@ -55,4 +55,20 @@ public sealed class BranchNamesTests
         Assert.AreEqual(expected, branch);
         Assert.AreEqual(sanitized, BranchNames.Sanitize(branch));
     }
+
+    [TestMethod]
+    public void Spares_AreNamedAfterTheirTemplate_WithinPostgresLimit_AndNotTakenForAnotherTemplatesOrAGeneration()
+    {
+        // The longest template name: a rebuilt generation (<template>-<unix seconds>).
+        var template = BranchNames.ForTemplate(new string('a', 64)) + "-1764000000";
+        var spare = BranchNames.ForSpare(template);
+
+        Assert.IsLessThanOrEqualTo(63, System.Text.Encoding.UTF8.GetByteCount(spare), spare);
+        Assert.IsTrue(BranchNames.IsSpareOf(spare, template));
+        Assert.IsTrue(BranchNames.IsSpare(spare));
+        Assert.AreNotEqual(spare, BranchNames.ForSpare(template));
+        Assert.IsFalse(BranchNames.IsSpareOf(spare, BranchNames.ForTemplate(new string('a', 64))), "a spare of the generation, not of the base template");
+        Assert.IsFalse(BranchNames.IsSpare(template));
+        Assert.IsFalse(BranchNames.IsSpare(BranchNames.ForSession("main", "0123abcd", "isolated-1")));
+    }
 }

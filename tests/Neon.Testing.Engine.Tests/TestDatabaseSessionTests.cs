@@ -92,7 +92,7 @@ public sealed class TestDatabaseSessionTests
 
         var after = await Database.OurDatabasesAsync(TestContext.CancellationToken);
         after.ExceptWith(before);
-        after.Remove(template!);
+        after.RemoveWhere(n => n == template || BranchNames.IsSpareOf(n, template!));
         Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
         await DeleteTemplateAsync(template);
     }
@@ -119,10 +119,10 @@ public sealed class TestDatabaseSessionTests
         }
 
         Assert.AreEqual(2L, session.Statistics.BranchesCreated, "the first isolated branch and the migration branch, whose clone the end waited for");
-        Assert.AreEqual(2L, session.Statistics.BranchesDeleted);
+        Assert.AreEqual(2L, session.Statistics.BranchesDeleted + session.Statistics.BranchesSpared, "each deleted or left as a spare");
         var after = await Database.OurDatabasesAsync(token);
         after.ExceptWith(before);
-        after.Remove(template!);
+        after.RemoveWhere(n => n == template || BranchNames.IsSpareOf(n, template!));
         Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
         Assert.IsFalse(await Database.ExistsAsync(migration, token));
         await DeleteTemplateAsync(template);
@@ -150,6 +150,77 @@ public sealed class TestDatabaseSessionTests
             Assert.AreEqual(0L, await Database.ScalarAsync<long>(next.ConnectionString, "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'made_at_once'", token));
             Assert.AreEqual(session.BranchNamePrefix + "migration", session.MigrationBranch.Name);
             await session.EndTestAsync(next, token);
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
+    /// <summary>The spares of <paramref name="template"/> on the server now.</summary>
+    private async Task<List<string>> SparesOfAsync(string template) =>
+        [.. (await Database.OurDatabasesAsync(TestContext.CancellationToken)).Where(n => BranchNames.IsSpareOf(n, template)).Order()];
+
+    [TestMethod]
+    public async Task NextSession_TakesTheCleanBranchesTheLastOneLeft_InsteadOfCloning()
+    {
+        var token = TestContext.CancellationToken;
+        string template;
+        await using (var first = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = first.TemplateName!;
+            var test = await first.BeginTestAsync(TestIsolation.Isolated, "Tests.Writes", token);
+            await Database.ExecuteAsync(test.ConnectionString, "INSERT INTO customers (name) VALUES ('written by the first session')", token);
+            Assert.AreEqual(ResetKind.Restored, (await first.EndTestAsync(test, token))?.Kind);
+            NpgsqlConnection.ClearAllPools();
+            await first.DisposeAsync();
+            Assert.AreEqual(0L, first.Statistics.BranchesFromSpares, "the first session found none");
+            Assert.AreEqual(2L, first.Statistics.BranchesSpared, "its migration branch and its restored isolated branch");
+            Assert.AreEqual(0L, first.Statistics.BranchesDeleted);
+        }
+
+        var left = await SparesOfAsync(template);
+        Assert.AreEqual(2, left.Count, string.Join(", ", left));
+        await using (var next = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            Assert.AreEqual(template, next.TemplateName);
+            var test = await next.BeginTestAsync(TestIsolation.Isolated, "Tests.Reads", token);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(test.ConnectionString, "SELECT count(*) FROM customers", token), "the seed rows only");
+            await next.EndTestAsync(test, token);
+            Assert.AreEqual(next.BranchNamePrefix + "migration", next.MigrationBranch.Name);
+            Assert.AreEqual(2L, next.Statistics.BranchesFromSpares, "the first isolated branch and the migration branch");
+            Assert.AreEqual(0, (await SparesOfAsync(template)).Count, "both taken");
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        Assert.AreEqual(2, (await SparesOfAsync(template)).Count, "left again");
+        await DeleteTemplateAsync(template);
+        Assert.AreEqual(0, (await SparesOfAsync(template)).Count, "deleted with their template");
+    }
+
+    [TestMethod]
+    public async Task BranchChangedAfterItsLastTest_IsDroppedAtTheEnd_NotLeftAsASpare()
+    {
+        var token = TestContext.CancellationToken;
+        string template;
+        await using (var first = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            template = first.TemplateName!;
+            var test = await first.BeginTestAsync(TestIsolation.Isolated, "Tests.Reads", token);
+            await first.EndTestAsync(test, token);
+
+            // Written after its test ended and never marked: only the end's own check can see it.
+            await Database.ExecuteAsync(test.ConnectionString, "INSERT INTO customers (name) VALUES ('written after the last test')", token);
+            NpgsqlConnection.ClearAllPools();
+            await first.DisposeAsync();
+            Assert.AreEqual(1L, first.Statistics.BranchesSpared, "the migration branch only");
+            Assert.AreEqual(1L, first.Statistics.BranchesDeleted, "the written isolated branch");
+        }
+
+        await using (var next = await TestDatabaseSession.StartAsync(Options(), NullLogger.Instance, token))
+        {
+            var test = await next.BeginTestAsync(TestIsolation.Isolated, "Tests.Reads", token);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(test.ConnectionString, "SELECT count(*) FROM customers", token), "the seed rows only");
+            await next.EndTestAsync(test, token);
             NpgsqlConnection.ClearAllPools();
         }
 
@@ -190,7 +261,7 @@ public sealed class TestDatabaseSessionTests
 
         var after = await Database.OurDatabasesAsync(token);
         after.ExceptWith(before);
-        after.Remove(template!);
+        after.RemoveWhere(n => n == template || BranchNames.IsSpareOf(n, template!));
         Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
         await DeleteTemplateAsync(template);
     }
@@ -209,7 +280,7 @@ public sealed class TestDatabaseSessionTests
 
         var after = await Database.OurDatabasesAsync(token);
         after.ExceptWith(before);
-        after.Remove(template!);
+        after.RemoveWhere(n => n == template || BranchNames.IsSpareOf(n, template!));
         Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
         await DeleteTemplateAsync(template);
     }
@@ -452,7 +523,7 @@ public sealed class TestDatabaseSessionTests
             Assert.AreEqual(1, left.Count, string.Join(", ", left));
             Assert.AreEqual(isolated, left[0].Name);
             StringAssert.Contains(left[0].HowItGoes, "the next session removes it");
-            Assert.AreEqual(session.Statistics.BranchesCreated - 1, session.Statistics.BranchesDeleted);
+            Assert.AreEqual(session.Statistics.BranchesCreated - 1, session.Statistics.BranchesDeleted + session.Statistics.BranchesSpared, "the others deleted or left as spares");
             Assert.IsTrue(await Database.ExistsAsync(isolated, TestContext.CancellationToken));
         }
         finally

@@ -43,7 +43,7 @@ public sealed class CiEnvironmentTests
         StringAssert.StartsWith(markdown, "## Earlier step\n", "the job summary is appended to, never replaced");
         StringAssert.Contains(markdown, "### Neon.Testing: Neon.Samples.MSTest");
         StringAssert.Contains(markdown, "| provider | Local |");
-        StringAssert.Contains(markdown, $"| branches | created {run.RequiredSummary.GetProperty("branchesCreated").GetInt32()}, deleted {run.RequiredSummary.GetProperty("branchesDeleted").GetInt32()} |");
+        StringAssert.Contains(markdown, $"| branches | created {run.RequiredSummary.GetProperty("branchesCreated").GetInt32()}, deleted {run.RequiredSummary.GetProperty("branchesDeleted").GetInt32()}");
         var password = new Npgsql.NpgsqlConnectionStringBuilder(TestServer.Server.AdminConnectionString).Password!;
         Assert.DoesNotContain(password, markdown, "the job summary holds the server's password");
         Assert.DoesNotContain("Password=", markdown);

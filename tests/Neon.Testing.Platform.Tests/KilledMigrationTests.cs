@@ -78,7 +78,7 @@ public sealed class KilledMigrationTests
     }
 
     private static async Task<List<string>> CompleteTemplatesAsync(NpgsqlConnection admin) =>
-        (await TemplatesAsync(admin)).Where(t => !t.Contains("-building-", StringComparison.Ordinal)).ToList();
+        (await TemplatesAsync(admin)).Where(t => !t.Contains("-building-", StringComparison.Ordinal) && !t.Contains(".spare-", StringComparison.Ordinal)).ToList();
 
     private static async Task<List<string>> TemplatesAsync(NpgsqlConnection admin)
     {

@@ -161,8 +161,12 @@ internal sealed class IsolatedBranchPool(
         }
     }
 
-    /// <summary>Detaches change tracking from every branch (the branches themselves are the session's to delete).</summary>
-    public async Task DetachTrackingAsync()
+    /// <summary>
+    /// Detaches change tracking from every branch (the branches themselves are the session's to delete). With
+    /// <paramref name="findClean"/>, first asks the tracker of each free branch nothing is pending for whether it is in the
+    /// migrated state: those found clean are returned (the session may leave them as spares).
+    /// </summary>
+    public async Task<IReadOnlySet<string>> DetachTrackingAsync(bool findClean = false)
     {
         List<IsolatedBranchLease> branches;
         lock (_branches)
@@ -170,8 +174,9 @@ internal sealed class IsolatedBranchPool(
             branches = [.. _branches];
         }
 
-        foreach (var lease in branches)
+        var clean = await Task.WhenAll(branches.Select(async lease =>
         {
+            var found = findClean && lease.IsFree && !lease.Dirty && await IsCleanAsync(lease).ConfigureAwait(false);
             try
             {
                 await lease.DisposeTrackerAsync().ConfigureAwait(false);
@@ -181,7 +186,26 @@ internal sealed class IsolatedBranchPool(
                 // A run ended by a signal mid-reset: the restore still uses the tracker's connection. The branch is
                 // dropped next whatever its tracker did, so this must not stop the cleanup.
                 _ = e;
+                found = false;
             }
+
+            return found ? lease.Branch.Id : null;
+        })).ConfigureAwait(false);
+        return clean.OfType<string>().ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether the branch's tracker finds nothing to restore (its check, the one run after every test); false on any doubt.</summary>
+    private static async Task<bool> IsCleanAsync(IsolatedBranchLease lease)
+    {
+        try
+        {
+            // Something to restore is restored (or, needing a full reset, refused: the session is ending), and the branch dropped.
+            return (await lease.ResetTrackedAsync(CancellationToken.None).ConfigureAwait(false)).Kind == ResetKind.Clean;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _ = e;
+            return false;
         }
     }
 

@@ -16,7 +16,8 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
 
     /// <summary>
     /// Finds the fresh template for <paramref name="fingerprint"/> or builds it from <paramref name="root"/> with
-    /// <paramref name="migrate"/>, then runs <paramref name="cloneTemplate"/> on it while still holding the lock
+    /// <paramref name="migrate"/>, then runs <paramref name="cloneTemplate"/> on it (with its spares, see
+    /// <see cref="SpareBranches"/>) while still holding the lock
     /// (so no other process retires the template in between). <paramref name="cloneTemplate"/> may leave part of its
     /// work running (its inner task): the lock is held until that ends too, while this method returns at once.
     /// </summary>
@@ -25,7 +26,7 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
         Branch root,
         string fingerprint,
         Func<Branch, CancellationToken, Task> migrate,
-        Func<Branch, CancellationToken, Task<Task<Branch>>> cloneTemplate,
+        Func<Branch, IReadOnlyList<Branch>, CancellationToken, Task<Task<Branch>>> cloneTemplate,
         CancellationToken cancellationToken)
     {
         // Test processes started together (several projects in one 'dotnet test') must not
@@ -39,7 +40,7 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
             serverLock = provider is Providers.Local.LocalBranchProvider local
                 ? await local.AcquireTemplateLockAsync(templateName, TemplateLockTimeout, cancellationToken).ConfigureAwait(false)
                 : null;
-            var (template, nameForNew) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
+            var (template, nameForNew, ours) = await FindFreshTemplateAsync(templateName, cancellationToken).ConfigureAwait(false);
             IAsyncDisposable? claim = null;
             if (template is null && provider is ISharedTemplateBuilds shared)
             {
@@ -50,7 +51,7 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
                     sessionId,
                     async ct =>
                     {
-                        (template, nameForNew) = await FindFreshTemplateAsync(templateName, ct).ConfigureAwait(false);
+                        (template, nameForNew, ours) = await FindFreshTemplateAsync(templateName, ct).ConfigureAwait(false);
                         return template is not null;
                     },
                     TemplateLockTimeout,
@@ -81,7 +82,7 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
                 logger.LogInformation("Migrations unchanged (fingerprint {Fingerprint}): reusing {Template}.", fingerprint[..12], template.Name);
             }
 
-            var clone = await cloneTemplate(template, cancellationToken).ConfigureAwait(false);
+            var clone = await cloneTemplate(template, SparesOf(template, ours), cancellationToken).ConfigureAwait(false);
             var held = (fileLock, serverLock);
             (fileLock, serverLock) = (null, null);
             return (ReleaseAfterAsync(clone, held.fileLock, held.serverLock), template.Name);
@@ -126,7 +127,7 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
     /// to delete a parent), so it stays for the sweeper, and the rebuilt one gets a generation suffix
     /// (<c>&lt;template&gt;-&lt;unix seconds&gt;</c>).
     /// </summary>
-    private async Task<(Branch? Fresh, string NameForNew)> FindFreshTemplateAsync(string baseName, CancellationToken cancellationToken)
+    private async Task<(Branch? Fresh, string NameForNew, IReadOnlyList<Branch> Ours)> FindFreshTemplateAsync(string baseName, CancellationToken cancellationToken)
     {
         var ours = await provider.ListOurBranchesAsync(cancellationToken).ConfigureAwait(false);
         Branch? fresh = null;
@@ -137,7 +138,7 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
             {
                 fresh ??= template;
             }
-            else if (ours.Any(b => b.ParentId == template.Id))
+            else if (ours.Any(b => b.ParentId == template.Id && !BranchNames.IsSpare(b.Name)))
             {
                 held |= template.Name == baseName;
                 logger.LogInformation("The migrated template {Template} has expired, but branches of running sessions still start from it; it stays until they are gone.", template.Name);
@@ -159,7 +160,16 @@ internal sealed class MigratedTemplateCache(IBranchProvider provider, NeonTestin
         }
 
         // The expired template still holds the base name: the rebuilt one gets a name of its own.
-        return (fresh, held ? $"{baseName}-{DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}" : baseName);
+        return (fresh, held ? $"{baseName}-{DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}" : baseName, ours);
+    }
+
+    /// <summary>The unexpired spares of <paramref name="template"/> among <paramref name="ours"/>, made since it was (never a same-named predecessor's).</summary>
+    private static List<Branch> SparesOf(Branch template, IReadOnlyList<Branch> ours)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return [.. ours.Where(b => BranchNames.IsSpareOf(b.Name, template.Name)
+            && b.CreatedAt >= (template.CreatedAt ?? DateTimeOffset.MaxValue)
+            && (b.ExpiresAt is null || b.ExpiresAt > now))];
     }
 
     private static bool IsTemplateGeneration(string name, string baseName) =>

@@ -18,6 +18,8 @@ public sealed class SessionStatistics
     private long _resetsRestored;
     private long _resetsFull;
     private long _isolationTicks;
+    private long _branchesFromSpares;
+    private long _branchesSpared;
     private Func<long> _apiCalls = () => 0;
 
     /// <summary>Provider name (<c>Local</c>, <c>Neon</c>).</summary>
@@ -28,6 +30,12 @@ public sealed class SessionStatistics
 
     /// <summary>Branches this session deleted.</summary>
     public long BranchesDeleted => Interlocked.Read(ref _branchesDeleted);
+
+    /// <summary>Branches of <see cref="BranchesCreated"/> that were spares earlier sessions left (renamed, not cloned; local engine).</summary>
+    public long BranchesFromSpares => Interlocked.Read(ref _branchesFromSpares);
+
+    /// <summary>Branches in the migrated state the session left as spares for the next one instead of deleting them (local engine).</summary>
+    public long BranchesSpared => Interlocked.Read(ref _branchesSpared);
 
     /// <summary>Branches the session was to delete but could not, each with how it will go away.</summary>
     public IReadOnlyCollection<LeftBranch> BranchesLeft => _branchesLeft;
@@ -97,6 +105,10 @@ public sealed class SessionStatistics
 
     internal void RecordBranchDeleted() => Interlocked.Increment(ref _branchesDeleted);
 
+    internal void RecordBranchFromSpare() => Interlocked.Increment(ref _branchesFromSpares);
+
+    internal void RecordBranchSpared() => Interlocked.Increment(ref _branchesSpared);
+
     internal void RecordSetupPhase(string phase, TimeSpan elapsed) => _setupPhases.Enqueue(new(phase, elapsed));
 
     internal void RecordWarning(string warning) => _warnings.Enqueue(warning);
@@ -114,6 +126,8 @@ public sealed class SessionStatistics
         ["provider"] = Provider,
         ["branches_created"] = BranchesCreated,
         ["branches_deleted"] = BranchesDeleted,
+        ["branches_from_spares"] = BranchesFromSpares,
+        ["branches_spared"] = BranchesSpared,
         ["migrations_applied"] = MigrationsApplied,
         ["migrations_reused"] = MigrationsReused,
         ["setup_ms"] = Math.Round(SetupTime.TotalMilliseconds, 1),

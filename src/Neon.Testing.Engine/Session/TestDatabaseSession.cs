@@ -26,6 +26,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private readonly MigrationSource? _migrationSource;
     private Task<Branch>? _migrationBranch;
     private Branch? _preparedPrimary;
+    private SpareBranches? _spares;
     private Branch? _sharedBranch;
     private string? _sharedConnectionString;
     private string? _readOnlyConnectionString;
@@ -576,7 +577,8 @@ public sealed class TestDatabaseSession : IAsyncDisposable
             _ = e;
         }
 
-        await _pool.DetachTrackingAsync().ConfigureAwait(false);
+        // The branches found in the migrated state may be left as spares for the next session instead of dropped.
+        var clean = await _pool.DetachTrackingAsync(findClean: _spares is not null && !Options.KeepBranches).ConfigureAwait(false);
         if (_migrationBranch is { IsCompleted: false } or { IsFaulted: true })
         {
             try
@@ -626,7 +628,8 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 created = [.. _created];
             }
 
-            await Task.WhenAll(created.Select(DeleteCreatedAsync)).ConfigureAwait(false);
+            var migration = _migrationBranch is { IsCompletedSuccessfully: true } made ? made.Result.Id : null;
+            await Task.WhenAll(created.Select(b => EndBranchAsync(b, spare: b.Id == migration || clean.Contains(b.Id)))).ConfigureAwait(false);
         }
         else
         {
@@ -649,6 +652,22 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         await _provider.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
         _stopPreparing.Dispose();
+    }
+
+    /// <summary>
+    /// Leaves a branch in the migrated state (<paramref name="spare"/>: the migration branch, which no test writes, or an
+    /// isolated branch its tracker found clean at the end) as a spare for the next session, else deletes it.
+    /// </summary>
+    private async Task EndBranchAsync(Branch branch, bool spare)
+    {
+        if (spare && _spares is { } spares && await spares.KeepAsync(branch, CancellationToken.None).ConfigureAwait(false))
+        {
+            Statistics.RecordBranchSpared();
+            _logger.LogInformation("Left branch {Branch} as a spare of {Template} for the next session.", branch.Name, spares.Template.Name);
+            return;
+        }
+
+        await DeleteCreatedAsync(branch).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a branch this session created; one that cannot go is recorded with how it goes later.</summary>
@@ -829,20 +848,22 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// first isolated branch's parent is still the migration branch, which its full resets copy, so they wait for it
     /// (<see cref="MigrationBranchAsync"/>). Neon keeps the chain, since a branch's parent there is its history.
     /// </summary>
-    private async Task<Task<Branch>> CloneTemplateAsync(Branch template, CancellationToken cancellationToken)
+    private async Task<Task<Branch>> CloneTemplateAsync(Branch template, IReadOnlyList<Branch> spares, CancellationToken cancellationToken)
     {
         if (_provider is not Providers.Local.LocalBranchProvider local)
         {
             return Task.FromResult(await CreateAsync(MigrationBranchName, template, willHaveChildren: true, cancellationToken).ConfigureAwait(false));
         }
 
-        var primary = await local.CreateBranchAsync(
-            new BranchRequest(BranchNames.ForSession(_gitBranch, SessionId, "isolated-1"), MigrationBranchName, DateTimeOffset.UtcNow + Options.BranchExpiry),
-            copyOf: template.Id,
-            cancellationToken).ConfigureAwait(false);
+        // Every branch of the session holds what the template holds until a test writes: a spare an earlier session left
+        // becomes one by a rename, and the session's end leaves its clean branches the same way (see SpareBranches).
+        _spares = new SpareBranches(local, template, spares.Select(s => s.Name), _logger);
+        var request = new BranchRequest(BranchNames.ForSession(_gitBranch, SessionId, "isolated-1"), MigrationBranchName, DateTimeOffset.UtcNow + Options.BranchExpiry);
+        var spare = await _spares.TakeAsync(request, cancellationToken).ConfigureAwait(false);
+        var primary = spare ?? await local.CreateBranchAsync(request, copyOf: template.Id, cancellationToken).ConfigureAwait(false);
 
         // Deleted with the session's other branches, used or not.
-        Track(primary, template);
+        Track(primary, template, fromSpare: spare is not null);
         _preparedPrimary = primary;
 
         // Not cancelled with the start: a clone cut short between its database and its marker would be left unmarked,
@@ -894,13 +915,14 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     private async Task<Branch> CreateAsync(string name, Branch parent, bool willHaveChildren, CancellationToken cancellationToken)
     {
         var request = new BranchRequest(name, parent.Id, DateTimeOffset.UtcNow + Options.BranchExpiry, willHaveChildren);
-        var branch = await _provider.CreateBranchAsync(request, cancellationToken).ConfigureAwait(false);
-        Track(branch, parent);
+        var spare = _spares is { } spares ? await spares.TakeAsync(request, cancellationToken).ConfigureAwait(false) : null;
+        var branch = spare ?? await _provider.CreateBranchAsync(request, cancellationToken).ConfigureAwait(false);
+        Track(branch, parent, fromSpare: spare is not null);
         return branch;
     }
 
-    /// <summary>Counts a branch this session created and deletes it with the session.</summary>
-    private void Track(Branch branch, Branch copiedFrom)
+    /// <summary>Counts a branch this session created (or took from the spares) and deletes it with the session.</summary>
+    private void Track(Branch branch, Branch copiedFrom, bool fromSpare = false)
     {
         lock (_created)
         {
@@ -908,6 +930,14 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         }
 
         Statistics.RecordBranchCreated();
-        _logger.LogInformation("Created branch {Branch} from {Parent}.", branch.Name, copiedFrom.Name);
+        if (fromSpare)
+        {
+            Statistics.RecordBranchFromSpare();
+            _logger.LogInformation("Created branch {Branch} from a spare of {Template}.", branch.Name, _spares?.Template.Name);
+        }
+        else
+        {
+            _logger.LogInformation("Created branch {Branch} from {Parent}.", branch.Name, copiedFrom.Name);
+        }
     }
 }

@@ -14,9 +14,9 @@ public sealed class ProcessRunCluster(string adminConnectionString)
     public Task<List<string>> SessionDatabasesAsync() =>
         NamesAsync("SELECT datname FROM pg_database WHERE starts_with(datname, 'neon-testing/') AND NOT starts_with(datname, 'neon-testing/template-') ORDER BY 1");
 
-    /// <summary>Templates, complete or being built.</summary>
+    /// <summary>Templates, complete or being built (not their spares, the clean copies sessions pass on to the next).</summary>
     public Task<List<string>> TemplatesAsync() =>
-        NamesAsync("SELECT datname FROM pg_database WHERE starts_with(datname, 'neon-testing/template-') ORDER BY 1");
+        NamesAsync("SELECT datname FROM pg_database WHERE starts_with(datname, 'neon-testing/template-') AND strpos(datname, '.spare-') = 0 ORDER BY 1");
 
     /// <summary>Roles with our prefix (the read-only endpoints' logins).</summary>
     public Task<List<string>> RolesAsync() =>

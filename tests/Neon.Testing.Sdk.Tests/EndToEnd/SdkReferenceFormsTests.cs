@@ -62,7 +62,8 @@ public sealed class SdkReferenceFormsTests
         var run = await project.DotNetAsync(["test"], new Dictionary<string, string?> { ["E2E_CONNECTION_STRING_NAME"] = "Main" });
 
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        StringAssert.Contains(run.Output, "branches created 2, deleted 2");
+        // Each deleted, or left as a spare of the template for the next run (nothing under the project's prefix, below).
+        StringAssert.Matches(run.Output, new System.Text.RegularExpressions.Regex(@"branches created 2, deleted (2|1, left as spares for the next run 1|0, left as spares for the next run 2)\b"));
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray());
     }
 

@@ -227,6 +227,66 @@ public sealed class LocalBranchProvider : IBranchProvider
         return new Branch(request.Name, request.Name, request.ParentId, request.ExpiresAt, marker.Created);
     }
 
+    /// <summary>
+    /// Gives <paramref name="spare"/>, a spare of the session's template (see <see cref="MakeSpareAsync"/>), the name and
+    /// marker of the branch <paramref name="request"/> asks for: a rename instead of a clone. <see langword="null"/> when the
+    /// spare is gone (another session took it, the sweeper dropped it) or in use: the caller clones instead.
+    /// </summary>
+    internal async Task<Branch?> ClaimSpareAsync(string spare, BranchRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        LocalServerAdmin.RequireOurName(request.Name, "create");
+        var marker = new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt, Kept: _options.KeepBranches);
+        if (!await RenameAndMarkAsync(spare, request.Name, marker, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        _logger.LogDebug("Took spare {Spare} as branch {Branch}.", spare, request.Name);
+        return new Branch(request.Name, request.Name, request.ParentId, request.ExpiresAt, marker.Created);
+    }
+
+    /// <summary>
+    /// Leaves <paramref name="branch"/>, a branch of this session in its template's migrated state, for a later session
+    /// as a spare of <paramref name="template"/> instead of dropping it (its read-only clone and role go). The spare expires
+    /// with the template. False when it could not be renamed (someone connected to it): the caller drops it.
+    /// </summary>
+    internal async Task<bool> MakeSpareAsync(Branch branch, Branch template, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        ArgumentNullException.ThrowIfNull(template);
+        await _admin.RequireMarkedAsync(branch.Id, "keep as a spare", cancellationToken).ConfigureAwait(false);
+        await DropReadOnlyCloneAsync(branch.Id, cancellationToken).ConfigureAwait(false);
+        if (_readWriteEndpoints.TryRemove(branch.Id, out var connectionString))
+        {
+            using var pooled = new NpgsqlConnection(connectionString);
+            NpgsqlConnection.ClearPool(pooled);
+        }
+
+        await _admin.DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
+        var expires = template.ExpiresAt ?? (template.CreatedAt ?? DateTimeOffset.UtcNow) + _options.MigrationCacheExpiry;
+        var marker = new DatabaseMarker("spare", Session: null, template.Id, DateTimeOffset.UtcNow, expires);
+        return await RenameAndMarkAsync(branch.Id, BranchNames.ForSpare(template.Id), marker, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Renames <paramref name="database"/> and writes its new marker in one transaction; false when it is gone or in use.</summary>
+    private async Task<bool> RenameAndMarkAsync(string database, string newName, DatabaseMarker marker, CancellationToken cancellationToken)
+    {
+        LocalServerAdmin.RequireOurName(database, "rename");
+        try
+        {
+            await _admin.ExecuteAsync(
+                $"ALTER DATABASE {PgIdentifier.Quote(database)} RENAME TO {PgIdentifier.Quote(newName)}; COMMENT ON DATABASE {PgIdentifier.Quote(newName)} IS {PgIdentifier.Literal(marker.Format())}",
+                cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.ObjectInUse or PostgresErrorCodes.DuplicateDatabase)
+        {
+            _logger.LogDebug("Could not rename {Database} to {Name}: {Message}", database, newName, e.MessageText);
+            return false;
+        }
+    }
+
     /// <inheritdoc />
     public async Task<BranchEndpoint> GetEndpointAsync(Branch branch, bool readOnly, CancellationToken cancellationToken = default)
     {
@@ -328,6 +388,15 @@ public sealed class LocalBranchProvider : IBranchProvider
     {
         ArgumentNullException.ThrowIfNull(branch);
         await _admin.RequireMarkedAsync(branch.Id, "delete", cancellationToken).ConfigureAwait(false);
+        if (branch.Id.StartsWith(BranchNames.Prefix + "template-", StringComparison.Ordinal) && !BranchNames.IsSpare(branch.Id))
+        {
+            foreach (var (spare, _) in (await _admin.ListMarkedAsync(cancellationToken).ConfigureAwait(false)).Where(d => BranchNames.IsSpareOf(d.Name, branch.Id)))
+            {
+                // A template's spares are clones of it nobody uses: they go with it.
+                await DropAsync(spare, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await DropAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         await _endpointLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -543,13 +612,7 @@ public sealed class LocalBranchProvider : IBranchProvider
 
     private async Task DropAsync(string database, CancellationToken cancellationToken)
     {
-        var readOnly = ReadOnlyDatabaseName(database);
-        var dropReadOnly = !string.Equals(readOnly, database, StringComparison.Ordinal) && (await _admin.ReadDatabaseAsync(readOnly, cancellationToken).ConfigureAwait(false))?.Marker is not null;
-        if (dropReadOnly)
-        {
-            await DropAsync(readOnly, cancellationToken).ConfigureAwait(false);
-        }
-
+        await DropReadOnlyCloneAsync(database, cancellationToken).ConfigureAwait(false);
         await _admin.DisconnectAsync(database, cancellationToken).ConfigureAwait(false);
         await _admin.ExecuteAsync($"DROP DATABASE IF EXISTS {PgIdentifier.Quote(database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
         _readWriteEndpoints.TryRemove(database, out _);
@@ -557,6 +620,16 @@ public sealed class LocalBranchProvider : IBranchProvider
         if (await _admin.IsOurRoleAsync(role, cancellationToken).ConfigureAwait(false))
         {
             await _admin.ExecuteAsync($"DROP ROLE IF EXISTS {PgIdentifier.Quote(role)}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drops the read-only clone of <paramref name="database"/> and its role, if it has one.</summary>
+    private async Task DropReadOnlyCloneAsync(string database, CancellationToken cancellationToken)
+    {
+        var readOnly = ReadOnlyDatabaseName(database);
+        if (!string.Equals(readOnly, database, StringComparison.Ordinal) && (await _admin.ReadDatabaseAsync(readOnly, cancellationToken).ConfigureAwait(false))?.Marker is not null)
+        {
+            await DropAsync(readOnly, cancellationToken).ConfigureAwait(false);
         }
     }
 
