@@ -90,10 +90,7 @@ public sealed class TestDatabaseSessionTests
             NpgsqlConnection.ClearAllPools();
         }
 
-        var after = await Database.OurDatabasesAsync(TestContext.CancellationToken);
-        after.ExceptWith(before);
-        after.RemoveWhere(n => n == template || BranchNames.IsSpareOf(n, template!));
-        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
+        await AssertNothingLeftAsync(before, template);
         await DeleteTemplateAsync(template);
     }
 
@@ -120,10 +117,7 @@ public sealed class TestDatabaseSessionTests
 
         Assert.AreEqual(2L, session.Statistics.BranchesCreated, "the first isolated branch and the migration branch, whose clone the end waited for");
         Assert.AreEqual(2L, session.Statistics.BranchesDeleted + session.Statistics.BranchesSpared, "each deleted or left as a spare");
-        var after = await Database.OurDatabasesAsync(token);
-        after.ExceptWith(before);
-        after.RemoveWhere(n => n == template || BranchNames.IsSpareOf(n, template!));
-        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
+        await AssertNothingLeftAsync(before, template);
         Assert.IsFalse(await Database.ExistsAsync(migration, token));
         await DeleteTemplateAsync(template);
     }
@@ -154,6 +148,15 @@ public sealed class TestDatabaseSessionTests
         }
 
         await DeleteTemplateAsync(template);
+    }
+
+    /// <summary>No database the session made is left, besides the template and its spares (the cache the next session uses).</summary>
+    private async Task AssertNothingLeftAsync(HashSet<string> before, string? template)
+    {
+        var after = await Database.OurDatabasesAsync(TestContext.CancellationToken);
+        after.ExceptWith(before);
+        after.RemoveWhere(n => n == template || (template is not null && BranchNames.IsSpareOf(n, template)));
+        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
     }
 
     /// <summary>The spares of <paramref name="template"/> on the server now.</summary>
@@ -259,10 +262,7 @@ public sealed class TestDatabaseSessionTests
             NpgsqlConnection.ClearAllPools();
         }
 
-        var after = await Database.OurDatabasesAsync(token);
-        after.ExceptWith(before);
-        after.RemoveWhere(n => n == template || BranchNames.IsSpareOf(n, template!));
-        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
+        await AssertNothingLeftAsync(before, template);
         await DeleteTemplateAsync(template);
     }
 
@@ -278,10 +278,7 @@ public sealed class TestDatabaseSessionTests
             session.PrepareLevels(() => [TestIsolation.ReadOnly, TestIsolation.Shared]);
         }
 
-        var after = await Database.OurDatabasesAsync(token);
-        after.ExceptWith(before);
-        after.RemoveWhere(n => n == template || BranchNames.IsSpareOf(n, template!));
-        Assert.AreEqual(0, after.Count, "left behind: " + string.Join(", ", after));
+        await AssertNothingLeftAsync(before, template);
         await DeleteTemplateAsync(template);
     }
 
