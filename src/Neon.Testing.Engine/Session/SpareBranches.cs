@@ -8,15 +8,21 @@ namespace Neon.Testing.Engine.Session;
 /// Spares of the session's migrated template on the local engine: clean clones earlier sessions left for the next one
 /// instead of dropping them (their migration branch, and isolated branches their tracker found in the migrated state at
 /// the end). A new branch of the session takes one by a rename instead of a clone, and the session's end leaves its own
-/// clean branches the same way, up to <see cref="MaxPerTemplate"/> waiting per template. Spares expire with their
+/// clean branches the same way, up to <see cref="MaxPerTemplate"/> waiting per template and no more than
+/// <paramref name="maxBytes"/> of them together (each is a copy of the template on disk). Spares expire with their
 /// template, go with it, and are never connected to while they wait.
 /// </summary>
-internal sealed class SpareBranches(LocalBranchProvider provider, Branch template, IEnumerable<string> spares, ILogger logger)
+internal sealed class SpareBranches(LocalBranchProvider provider, Branch template, IEnumerable<string> spares, ILogger logger, long maxBytes = SpareBranches.MaxBytesPerTemplate)
 {
-    /// <summary>Spares left waiting per template: each is a copy of it on disk.</summary>
+    /// <summary>Spares left waiting per template.</summary>
     public const int MaxPerTemplate = 8;
 
+    /// <summary>Disk the spares of one template may take together: a large template keeps fewer (none above 2 GB).</summary>
+    public const long MaxBytesPerTemplate = 2L << 30;
+
     private readonly ConcurrentQueue<string> _available = new(spares);
+    // The template's size, read once, at the session's end (off its start).
+    private readonly Lazy<Task<long>> _templateBytes = new(() => provider.DatabaseSizeAsync(template.Id, CancellationToken.None));
     private int _kept;
 
     /// <summary>The template whose spares these are.</summary>
@@ -47,7 +53,8 @@ internal sealed class SpareBranches(LocalBranchProvider provider, Branch templat
     /// <summary>Leaves <paramref name="branch"/> (in the migrated state) as a spare; false when there are enough, or it cannot be: the caller drops it.</summary>
     public async Task<bool> KeepAsync(Branch branch, CancellationToken cancellationToken)
     {
-        if (Interlocked.Increment(ref _kept) + _available.Count > MaxPerTemplate)
+        var waiting = Interlocked.Increment(ref _kept) + _available.Count;
+        if (waiting > MaxPerTemplate)
         {
             Interlocked.Decrement(ref _kept);
             return false;
@@ -55,6 +62,12 @@ internal sealed class SpareBranches(LocalBranchProvider provider, Branch templat
 
         try
         {
+            if (waiting * await _templateBytes.Value.WaitAsync(cancellationToken).ConfigureAwait(false) > maxBytes)
+            {
+                Interlocked.Decrement(ref _kept);
+                return false;
+            }
+
             if (await provider.MakeSpareAsync(branch, template, cancellationToken).ConfigureAwait(false))
             {
                 return true;

@@ -269,6 +269,14 @@ public sealed class LocalBranchProvider : IBranchProvider
         return await RenameAndMarkAsync(branch.Id, BranchNames.ForSpare(template.Id), marker, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The size of <paramref name="database"/> on disk, in bytes.</summary>
+    internal async Task<long> DatabaseSizeAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var command = _admin.CreateCommand("SELECT pg_database_size($1::text)");
+        command.Parameters.AddWithValue(database);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>Renames <paramref name="database"/> and writes its new marker in one transaction; false when it is gone or in use.</summary>
     private async Task<bool> RenameAndMarkAsync(string database, string newName, DatabaseMarker marker, CancellationToken cancellationToken)
     {

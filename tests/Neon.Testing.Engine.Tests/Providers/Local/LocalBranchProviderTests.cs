@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Neon.Testing.Engine.Providers.Local;
+using Neon.Testing.Engine.Session;
 using Npgsql;
 
 namespace Neon.Testing.Engine.Tests.Providers.Local;
@@ -35,6 +36,55 @@ public sealed class LocalBranchProviderTests
         await provider.DeleteBranchAsync(parent, TestContext.CancellationToken);
         Assert.IsFalse(await Database.ExistsAsync(child.Id, TestContext.CancellationToken));
         Assert.IsFalse(await Database.ExistsAsync(parent.Id, TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task Spares_AreKeptWithinTheirBudget_TakenByRename_AndDeletedWithTheirTemplate()
+    {
+        var token = TestContext.CancellationToken;
+        await using var provider = await LocalBranchProvider.CreateAsync(Options(), NullLogger.Instance, token);
+        var root = await provider.GetRootBranchAsync(token);
+        var expires = DateTimeOffset.UtcNow.AddMinutes(10);
+        var template = await provider.CreateBranchAsync(new BranchRequest(BranchNames.Prefix + "template-" + BranchNames.NewSessionId() + "spares", root.Id, expires, WillHaveChildren: true), token);
+        var first = await provider.CreateBranchAsync(new BranchRequest(Name("first"), template.Id, expires), token);
+        var second = await provider.CreateBranchAsync(new BranchRequest(Name("second"), template.Id, expires), token);
+        async Task<List<string>> SparesAsync() => [.. (await Database.OurDatabasesAsync(token)).Where(n => BranchNames.IsSpareOf(n, template.Id))];
+        try
+        {
+            // A template larger than the budget keeps none: the branch is left to its caller to drop.
+            Assert.IsFalse(await new SpareBranches(provider, template, [], NullLogger.Instance, maxBytes: 1).KeepAsync(first, token));
+            Assert.IsTrue(await Database.ExistsAsync(first.Id, token));
+
+            var ending = new SpareBranches(provider, template, [], NullLogger.Instance);
+            Assert.IsTrue(await ending.KeepAsync(first, token));
+            Assert.IsFalse(await Database.ExistsAsync(first.Id, token));
+            var left = await SparesAsync();
+            Assert.AreEqual(1, left.Count);
+
+            var next = new SpareBranches(provider, template, left, NullLogger.Instance);
+            var taken = await next.TakeAsync(new BranchRequest(Name("taken"), template.Id, expires), token);
+            Assert.IsNotNull(taken);
+            Assert.IsTrue(await Database.ExistsAsync(taken.Id, token));
+            Assert.AreEqual(0, (await SparesAsync()).Count);
+            Assert.IsNull(await next.TakeAsync(new BranchRequest(Name("none-left"), template.Id, expires), token), "each spare is taken once");
+            await provider.DeleteBranchAsync(taken, token);
+
+            Assert.IsTrue(await ending.KeepAsync(second, token));
+            Assert.AreEqual(1, (await SparesAsync()).Count);
+        }
+        finally
+        {
+            await provider.DeleteBranchAsync(template, token);
+            foreach (var branch in new[] { first, second })
+            {
+                if (await Database.ExistsAsync(branch.Id, token))
+                {
+                    await provider.DeleteBranchAsync(branch, token);
+                }
+            }
+        }
+
+        Assert.AreEqual(0, (await SparesAsync()).Count, "deleted with their template");
     }
 
     [TestMethod]
