@@ -45,7 +45,6 @@ public static class RunSummary
         var resetsPerformed = Number(stats.ResetsRestored) + Number(stats.ResetsFull);
         var builder = new StringBuilder();
         builder.Append(CultureInfo.InvariantCulture, $"Neon.Testing: {run.Session.ProviderName} provider; branches {Branches(stats)}");
-
         builder.Append(run.Options.KeepBranches ? " (kept: NeonKeepBranches)" : "").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  migrations {(run.Session.MigrationsReused ? "reused" : $"ran ({Number(stats.MigrationsApplied)})")}; session start {run.Startup.TotalMilliseconds:0} ms").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  tests by level: {(levels.Length == 0 ? "none" : levels)}").AppendLine();
