@@ -846,7 +846,8 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// from the template first, and the migration branch after it while the session goes on (the inner task): both are
     /// copies of the same database, and the session start waits for one clone instead of two sharing the machine. The
     /// first isolated branch's parent is still the migration branch, which its full resets copy, so they wait for it
-    /// (<see cref="MigrationBranchAsync"/>). Neon keeps the chain, since a branch's parent there is its history.
+    /// (<see cref="MigrationBranchAsync"/>). Each is a spare of the template renamed when an earlier session left one
+    /// (<paramref name="spares"/>, see <see cref="SpareBranches"/>). Neon keeps the chain, since a branch's parent there is its history.
     /// </summary>
     private async Task<Task<Branch>> CloneTemplateAsync(Branch template, IReadOnlyList<Branch> spares, CancellationToken cancellationToken)
     {
