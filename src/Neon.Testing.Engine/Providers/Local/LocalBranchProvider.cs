@@ -213,6 +213,15 @@ public sealed class LocalBranchProvider : IBranchProvider
     /// </summary>
     internal async Task<Branch> CreateBranchAsync(BranchRequest request, string? copyOf, CancellationToken cancellationToken)
     {
+        var marker = MarkerFor(request);
+        await CloneAsync(request.Name, copyOf ?? request.ParentId, marker, cancellationToken).ConfigureAwait(false);
+        _logger.LogDebug("Created local branch {Branch} from {Parent}.", request.Name, request.ParentId);
+        return new Branch(request.Name, request.Name, request.ParentId, request.ExpiresAt, marker.Created);
+    }
+
+    /// <summary>The marker of the branch <paramref name="request"/> asks for, once its name is known to be ours and to fit.</summary>
+    private DatabaseMarker MarkerFor(BranchRequest request)
+    {
         ArgumentNullException.ThrowIfNull(request);
         LocalServerAdmin.RequireOurName(request.Name, "create");
         if (System.Text.Encoding.UTF8.GetByteCount(request.Name) > 63)
@@ -221,10 +230,7 @@ public sealed class LocalBranchProvider : IBranchProvider
         }
 
         // NeonKeepBranches leaves the branches on purpose: the sweeper lets them live to their expiry after the session ends.
-        var marker = new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt, Kept: _options.KeepBranches);
-        await CloneAsync(request.Name, copyOf ?? request.ParentId, marker, cancellationToken).ConfigureAwait(false);
-        _logger.LogDebug("Created local branch {Branch} from {Parent}.", request.Name, request.ParentId);
-        return new Branch(request.Name, request.Name, request.ParentId, request.ExpiresAt, marker.Created);
+        return new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt, Kept: _options.KeepBranches);
     }
 
     /// <summary>
@@ -234,9 +240,7 @@ public sealed class LocalBranchProvider : IBranchProvider
     /// </summary>
     internal async Task<Branch?> ClaimSpareAsync(string spare, BranchRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        LocalServerAdmin.RequireOurName(request.Name, "create");
-        var marker = new DatabaseMarker("branch", OwnerId.ToString(CultureInfo.InvariantCulture), request.ParentId, DateTimeOffset.UtcNow, request.ExpiresAt, Kept: _options.KeepBranches);
+        var marker = MarkerFor(request);
         if (!await RenameAndMarkAsync(spare, request.Name, marker, cancellationToken).ConfigureAwait(false))
         {
             return null;
@@ -257,13 +261,7 @@ public sealed class LocalBranchProvider : IBranchProvider
         ArgumentNullException.ThrowIfNull(template);
         await _admin.RequireMarkedAsync(branch.Id, "keep as a spare", cancellationToken).ConfigureAwait(false);
         await DropReadOnlyCloneAsync(branch.Id, cancellationToken).ConfigureAwait(false);
-        if (_readWriteEndpoints.TryRemove(branch.Id, out var connectionString))
-        {
-            using var pooled = new NpgsqlConnection(connectionString);
-            NpgsqlConnection.ClearPool(pooled);
-        }
-
-        await _admin.DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
+        await DisconnectToRenameAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         var expires = template.ExpiresAt ?? (template.CreatedAt ?? DateTimeOffset.UtcNow) + _options.MigrationCacheExpiry;
         var marker = new DatabaseMarker("spare", Session: null, template.Id, DateTimeOffset.UtcNow, expires);
         return await RenameAndMarkAsync(branch.Id, BranchNames.ForSpare(template.Id), marker, cancellationToken).ConfigureAwait(false);
@@ -275,6 +273,21 @@ public sealed class LocalBranchProvider : IBranchProvider
         await using var command = _admin.CreateCommand("SELECT pg_database_size($1::text)");
         command.Parameters.AddWithValue(database);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Ends every connection to one of our databases, this process's idle pooled ones first: PostgreSQL renames only a
+    /// database nobody is connected to.
+    /// </summary>
+    private async Task DisconnectToRenameAsync(string database, CancellationToken cancellationToken)
+    {
+        if (_readWriteEndpoints.TryRemove(database, out var connectionString))
+        {
+            using var pooled = new NpgsqlConnection(connectionString);
+            NpgsqlConnection.ClearPool(pooled);
+        }
+
+        await _admin.DisconnectAsync(database, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Renames <paramref name="database"/> and writes its new marker in one transaction; false when it is gone or in use.</summary>
@@ -378,15 +391,7 @@ public sealed class LocalBranchProvider : IBranchProvider
         ArgumentNullException.ThrowIfNull(branch);
         LocalServerAdmin.RequireOurName(newName, "rename a branch to");
         var marker = await _admin.RequireMarkedAsync(branch.Id, "rename", cancellationToken).ConfigureAwait(false);
-
-        // PostgreSQL renames only a database nobody is connected to; this process's idle pooled connections go first.
-        if (_readWriteEndpoints.TryRemove(branch.Id, out var connectionString))
-        {
-            using var pooled = new NpgsqlConnection(connectionString);
-            NpgsqlConnection.ClearPool(pooled);
-        }
-
-        await _admin.DisconnectAsync(branch.Id, cancellationToken).ConfigureAwait(false);
+        await DisconnectToRenameAsync(branch.Id, cancellationToken).ConfigureAwait(false);
         await _admin.ExecuteAsync($"ALTER DATABASE {PgIdentifier.Quote(branch.Id)} RENAME TO {PgIdentifier.Quote(newName)}", cancellationToken).ConfigureAwait(false);
         return new Branch(newName, newName, marker.Parent, marker.Expires, marker.Created);
     }
