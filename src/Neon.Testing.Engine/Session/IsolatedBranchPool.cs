@@ -68,14 +68,8 @@ internal sealed class IsolatedBranchPool(
             taken ??= branches.Where(b => b.IsFree).OrderByDescending(b => b.IsPrimary).FirstOrDefault();
             if (taken is null && branches.Where(b => b.Running == 0 && b.BoundClass is not null).OrderByDescending(b => b.IsPrimary).FirstOrDefault() is { } finishedClass)
             {
-                // A PerClass class is done with this branch (no test of it runs): restore it for the next owner.
-                if (finishedClass.Dirty)
-                {
-                    await ResetAsync(finishedClass, cancellationToken).ConfigureAwait(false);
-                }
-
+                // A PerClass class is done with this branch (no test of it runs): its changes are restored below.
                 finishedClass.BoundClass = null;
-                finishedClass.Dirty = false;
                 taken = finishedClass;
             }
 
@@ -98,7 +92,8 @@ internal sealed class IsolatedBranchPool(
             taken ??= await CreateAsync(primary: false, cancellationToken).ConfigureAwait(false);
             if (taken.BoundClass is null && taken.Dirty)
             {
-                // Written while free (see IsolatedBranchLease.MarkChangedWhileFree): no test's end restored that.
+                // Changes no test's end restored (a finished PerClass class's, or writes made while the branch was free,
+                // see IsolatedBranchLease.MarkChangedWhileFree): restored for the next owner.
                 await ResetAsync(taken, cancellationToken).ConfigureAwait(false);
                 taken.Dirty = false;
             }
