@@ -38,10 +38,8 @@ public sealed class StopNeonTestSession : Microsoft.Build.Utilities.Task
             Log.LogMessage(MessageImportance.High,
                 holder.Options.KeepBranches
                     ? "Neon.Testing: {0} session {1} ended in {2} ms; kept {3} branches (NeonKeepBranches); they expire after {4}."
-                    : statistics.BranchesSpared > 0 || statistics.BranchesFromSpares > 0
-                        ? "Neon.Testing: {0} session {1} ended in {2} ms; branches created {3}, deleted {5}, left as spares for the next run {6} ({7} created from spares)."
-                        : "Neon.Testing: {0} session {1} ended in {2} ms; branches created {3}, deleted {5}.",
-                holder.ProviderName, holder.SessionId, (int)elapsed.TotalMilliseconds, statistics.BranchesCreated, holder.Options.BranchExpiry, statistics.BranchesDeleted, statistics.BranchesSpared, statistics.BranchesFromSpares);
+                    : "Neon.Testing: {0} session {1} ended in {2} ms; branches {5}.",
+                holder.ProviderName, holder.SessionId, (int)elapsed.TotalMilliseconds, statistics.BranchesCreated, holder.Options.BranchExpiry, statistics.DescribeBranches());
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

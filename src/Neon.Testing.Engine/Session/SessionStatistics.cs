@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
 using Neon.Testing.Engine.Isolation;
 
@@ -36,6 +37,16 @@ public sealed class SessionStatistics
 
     /// <summary>Branches in the migrated state the session left as spares for the next one instead of deleting them (local engine).</summary>
     public long BranchesSpared => Interlocked.Read(ref _branchesSpared);
+
+    /// <summary>
+    /// What became of the session's branches, as the summaries say it: <c>created N, deleted N</c>, and on the local engine
+    /// <c>, left as spares for the next run N (N created from spares)</c> when spares were taken or left.
+    /// </summary>
+    public string DescribeBranches() =>
+        string.Create(CultureInfo.InvariantCulture, $"created {BranchesCreated}, deleted {BranchesDeleted}")
+        + (BranchesSpared > 0 || BranchesFromSpares > 0
+            ? string.Create(CultureInfo.InvariantCulture, $", left as spares for the next run {BranchesSpared} ({BranchesFromSpares} created from spares)")
+            : "");
 
     /// <summary>Branches the session was to delete but could not, each with how it will go away.</summary>
     public IReadOnlyCollection<LeftBranch> BranchesLeft => _branchesLeft;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Neon.Testing.Engine;
-using Neon.Testing.Engine.Session;
 
 namespace Neon.Testing.Hosting;
 
@@ -44,7 +43,7 @@ public static class RunSummary
         var levels = string.Join(", ", stats.TestsByLevel.OrderBy(l => l.Key).Select(l => $"{l.Key} {l.Value}"));
         var resetsPerformed = Number(stats.ResetsRestored) + Number(stats.ResetsFull);
         var builder = new StringBuilder();
-        builder.Append(CultureInfo.InvariantCulture, $"Neon.Testing: {run.Session.ProviderName} provider; branches {Branches(stats)}");
+        builder.Append(CultureInfo.InvariantCulture, $"Neon.Testing: {run.Session.ProviderName} provider; branches {stats.DescribeBranches()}");
         builder.Append(run.Options.KeepBranches ? " (kept: NeonKeepBranches)" : "").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  migrations {(run.Session.MigrationsReused ? "reused" : $"ran ({Number(stats.MigrationsApplied)})")}; session start {run.Startup.TotalMilliseconds:0} ms").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  tests by level: {(levels.Length == 0 ? "none" : levels)}").AppendLine();
@@ -96,7 +95,7 @@ public static class RunSummary
         builder.AppendLine("| | |").AppendLine("| --- | --- |");
         void Row(string name, string value) => builder.Append(CultureInfo.InvariantCulture, $"| {name} | {Escape(value)} |").AppendLine();
         Row("provider", run.Session.ProviderName);
-        Row("branches", Branches(stats) + (run.Options.KeepBranches ? " (kept: NeonKeepBranches)" : ""));
+        Row("branches", stats.DescribeBranches() + (run.Options.KeepBranches ? " (kept: NeonKeepBranches)" : ""));
         Row("migrations", run.Session.MigrationsReused ? "reused" : string.Create(CultureInfo.InvariantCulture, $"ran ({Number(stats.MigrationsApplied)})"));
         Row("session start", string.Create(CultureInfo.InvariantCulture, $"{run.Startup.TotalMilliseconds:0} ms"));
         Row("tests by level", levels.Length == 0 ? "none" : levels);
@@ -246,16 +245,6 @@ public static class RunSummary
             File.Delete(temporary);
         }
     }
-
-    /// <summary>
-    /// "created N, deleted N", and on the local engine the clean copies of the migrated template passed from one run to the
-    /// next instead of cloned and dropped.
-    /// </summary>
-    private static string Branches(SessionStatistics stats) =>
-        string.Create(CultureInfo.InvariantCulture, $"created {Number(stats.BranchesCreated)}, deleted {Number(stats.BranchesDeleted)}")
-        + (stats.BranchesSpared > 0 || stats.BranchesFromSpares > 0
-            ? string.Create(CultureInfo.InvariantCulture, $", left as spares for the next run {Number(stats.BranchesSpared)} ({Number(stats.BranchesFromSpares)} created from spares)")
-            : "");
 
     private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
