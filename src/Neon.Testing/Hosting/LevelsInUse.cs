@@ -22,7 +22,7 @@ internal static class LevelsInUse
         try
         {
             Add(levels, testAssembly.GetCustomAttribute<IsolationAttribute>());
-            foreach (var type in Types(testAssembly))
+            foreach (var type in ParallelismHint.LoadableTypes(testAssembly))
             {
                 if (type is null || !type.IsClass)
                 {
@@ -50,18 +50,6 @@ internal static class LevelsInUse
         if (attribute is not null)
         {
             levels.Add(attribute.Level);
-        }
-    }
-
-    private static Type?[] Types(Assembly assembly)
-    {
-        try
-        {
-            return assembly.GetTypes();
-        }
-        catch (ReflectionTypeLoadException e)
-        {
-            return e.Types;
         }
     }
 }

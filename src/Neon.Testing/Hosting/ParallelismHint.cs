@@ -81,18 +81,8 @@ internal static class ParallelismHint
     /// <summary>Test classes, or test methods when <paramref name="methods"/>: what the framework runs side by side.</summary>
     private static int Units(Assembly testAssembly, bool methods)
     {
-        Type?[] types;
-        try
-        {
-            types = testAssembly.GetTypes();
-        }
-        catch (ReflectionTypeLoadException e)
-        {
-            types = e.Types;
-        }
-
         var units = 0;
-        foreach (var type in types)
+        foreach (var type in LoadableTypes(testAssembly))
         {
             if (type is null || !type.IsClass)
             {
@@ -105,6 +95,19 @@ internal static class ParallelismHint
         }
 
         return units;
+    }
+
+    /// <summary>The assembly's types, or those that load when some do not (a dependency missing at run time); null entries for the rest.</summary>
+    internal static Type?[] LoadableTypes(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            return e.Types;
+        }
     }
 
     private static bool IsTestAttribute(Type? type)
