@@ -64,7 +64,7 @@ internal static class BenchSchema
         {
             case Scenario.Clean or Scenario.CleanAfterSeed:
                 return $"SELECT count(*) FROM app.t01 WHERE qty > {row}";
-            case Scenario.TwoTables:
+            case Scenario.TwoTables or Scenario.TwoTablesAfterClean:
                 return $"""
                     UPDATE app.t02 SET qty = qty + 1, name = name || '*' WHERE id = {row};
                     INSERT INTO app.t03 (name, qty, parent_id) VALUES ('a', 1, {row}), ('b', 2, {row}), ('c', 3, {row});
@@ -98,6 +98,7 @@ internal static class BenchSchema
         Scenario.Ddl => "ddl",
         Scenario.SeedChange => "seed_change",
         Scenario.CleanAfterSeed => "clean_after_seed",
+        Scenario.TwoTablesAfterClean => "two_tables_after_clean",
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
     };
 }

@@ -20,4 +20,7 @@ internal enum Scenario
 
     /// <summary>Read only, right after a test that changed a seed row (whose reset is not timed): the sequence effect.</summary>
     CleanAfterSeed,
+
+    /// <summary>Wrote two tables as <see cref="TwoTables"/>, right after a test that wrote nothing (whose reset is not timed).</summary>
+    TwoTablesAfterClean,
 }

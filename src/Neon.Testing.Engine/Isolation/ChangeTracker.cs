@@ -42,8 +42,6 @@ internal sealed class ChangeTracker : IAsyncDisposable
     // Catalog stamp that last proved the schema unchanged (fingerprint mode): row count, and the snapshot xmin bounding fresh rows.
     private (long Count, long Xmin) _stamp;
 
-    // Tests that write tend to come in runs: after a restore, go straight to the full check (saves a round trip).
-    private bool _lastWasDirty;
     private bool _warnedAlwaysFull;
     private bool _disposed;
 
@@ -64,6 +62,9 @@ internal sealed class ChangeTracker : IAsyncDisposable
 
     /// <summary>How schema changes are noticed in this database.</summary>
     public SchemaChangeDetection SchemaChangeDetection { get; private set; }
+
+    /// <summary>Check statements run: one per reset, whether the test wrote or not, unless a restore cascaded or a lock was waited for.</summary>
+    internal int ChecksRun { get; private set; }
 
     /// <summary>Checks (without event triggers) that had to count the catalog rows, because the transaction horizon moved.</summary>
     internal int StampsComputed { get; private set; }
@@ -195,7 +196,8 @@ internal sealed class ChangeTracker : IAsyncDisposable
             CheckResult check;
             try
             {
-                check = await _check!.RunAsync(_activity, _horizon, _stamp, _lastWasDirty, cancellationToken).ConfigureAwait(false);
+                ChecksRun++;
+                check = await _check!.RunAsync(_activity, _horizon, _stamp, cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && !lockRetried)
             {
@@ -259,7 +261,6 @@ internal sealed class ChangeTracker : IAsyncDisposable
             {
                 _activity = check.Activity;
                 _horizon = check.Horizon;
-                _lastWasDirty = tables.Count > 0 || sequences.Count > 0;
                 return Result(tables.Count > 0 || sequences.Count > 0 ? ResetKind.Restored : ResetKind.Clean, tables, sequences, stopwatch, notes);
             }
 
@@ -318,7 +319,6 @@ internal sealed class ChangeTracker : IAsyncDisposable
             {
                 _activity = _lastRestoreActivity;
                 _horizon = SchemaChangeDetection == SchemaChangeDetection.EventTrigger ? 0 : _lastRestoreHorizon;
-                _lastWasDirty = true;
                 return Result(ResetKind.Restored, tables, sequences, stopwatch, notes);
             }
 
@@ -457,8 +457,7 @@ internal sealed class ChangeTracker : IAsyncDisposable
 
         _activity = -1;
         _horizon = -1;
-        _lastWasDirty = false;
-        _check = await ChangeCheck.PrepareAsync(_connection, _model, SchemaChangeDetection, _databaseOid, _activity, _options, cancellationToken).ConfigureAwait(false);
+        _check = await ChangeCheck.PrepareAsync(_connection, _model, SchemaChangeDetection, _databaseOid, _options, cancellationToken).ConfigureAwait(false);
 
         WarnAlwaysFull();
     }

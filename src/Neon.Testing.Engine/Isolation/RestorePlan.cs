@@ -120,7 +120,7 @@ internal sealed class RestorePlan
             WITH s AS (SELECT pg_catalog.setval(s.seq::regclass, s.last_value, s.is_called) FROM {Sql.Ours("sequences")} s WHERE s.seq = ANY($1)),
                  d AS (DELETE FROM {Sql.Ours("dirty")} WHERE rel = ANY($2) RETURNING 1)
             SELECT current_setting('{TrackingSql.MarkedSetting}') AS {MarkedColumn},
-                   coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0) AS {ActivityColumn},
+                   {TrackingSql.ReadActivity} AS {ActivityColumn},
                    {TrackingSql.SnapshotHash} AS {HorizonColumn},
                    (SELECT count(*) FROM s) + (SELECT count(*) FROM d) AS changed
             """);

@@ -80,6 +80,7 @@ internal static class TrackingInstaller
         await SqlExecution.ExecuteAsync(connection, TrackingSql.MarkFunction, cancellationToken).ConfigureAwait(false);
         await SqlExecution.ExecuteAsync(connection, TrackingSql.DdlFunction, cancellationToken).ConfigureAwait(false);
         await SqlExecution.ExecuteAsync(connection, TrackingSql.CatalogFunctions, cancellationToken).ConfigureAwait(false);
+        await SqlExecution.ExecuteAsync(connection, TrackingSql.ChangesFunction, cancellationToken).ConfigureAwait(false);
 
         var eventTriggers = await SqlExecution.TryInSavepointAsync(connection, TrackingSql.EventTriggers, cancellationToken).ConfigureAwait(false);
         var replicationRole = await SqlExecution.TryInSavepointAsync(connection, "SET LOCAL session_replication_role = replica", cancellationToken, rollBack: true).ConfigureAwait(false);

@@ -78,6 +78,41 @@ public sealed class ChangeTrackerTests
     }
 
     [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(true, false)]
+    [DataRow(false, true)]
+    [DataRow(true, true)]
+    public async Task Reset_RunsOneCheck_WhetherTheTestWroteOrNot_AndWhateverTheTestBeforeDid(bool asOwner, bool standaloneSequence)
+    {
+        // Every order of clean and writing tests: a write right after a clean test, a clean test right after a restore.
+        // Without a standalone sequence a quiet activity counter proves a test clean; with one, the check always looks.
+        var schema = standaloneSequence ? ShopSchema.Sql : ShopSchema.Sql.Replace("CREATE SEQUENCE app.ticket_seq START 100;", "", StringComparison.Ordinal);
+        await using var db = await IsolationDatabase.CreateAsync(schema, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+        await tracker.ResetAsync(Token);
+
+        foreach (var writes in new[] { false, true, true, false, false, true, false })
+        {
+            var checks = tracker.ChecksRun;
+            if (writes)
+            {
+                await db.ExecuteAsync("UPDATE app.customer SET name = name || '*' WHERE id = 1; INSERT INTO app.tag VALUES ('c', 3);", Token);
+            }
+            else
+            {
+                Assert.AreEqual(2L, await db.ScalarAsync<long>("SELECT count(*) FROM app.customer", Token));
+            }
+
+            var result = await tracker.ResetAsync(Token);
+
+            Assert.AreEqual(writes ? ResetKind.Restored : ResetKind.Clean, result.Kind, result.Reason);
+            Assert.AreEqual(1, tracker.ChecksRun - checks, $"check statements for a test that {(writes ? "wrote" : "only read")}: {result.Reason}");
+            AssertSame(baseline, await db.SnapshotAsync(Token));
+        }
+    }
+
+    [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
     public async Task Reset_RemovesInsertedRows_AndRewindsTheirSequences(bool asOwner)
