@@ -264,7 +264,7 @@ internal sealed class ChangeTracker : IAsyncDisposable
                 return Result(tables.Count > 0 || sequences.Count > 0 ? ResetKind.Restored : ResetKind.Clean, tables, sequences, stopwatch, notes);
             }
 
-            var dirty = check.Dirty.Keys.Select(oid => model.Tables[oid]).ToList();
+            var dirty = RestorePlan.WithTablesDeletesReach(RestoreMode, check.Dirty.Keys.Select(oid => model.Tables[oid]), model);
             var moved = check.MovedSequences.Where(model.Sequences.ContainsKey).Select(oid => model.Sequences[oid]).ToList();
             var sizes = check.Dirty.ToDictionary(d => d.Key, d => d.Value ?? 0);
             var plan = RestorePlan.Build(RestoreMode, dirty, moved, sizes, _options, rewrite);

@@ -33,6 +33,35 @@ internal sealed class RestorePlan
     /// <summary>Whether the batch disables and re-enables user triggers (which changes the catalog fingerprint).</summary>
     public bool AltersTriggers { get; private set; }
 
+    /// <summary>
+    /// <paramref name="dirty"/>, and when foreign-key actions fire during the restore (not as the replication role) the
+    /// tables without seed rows that the restore's deletes reach (ON DELETE CASCADE, SET NULL, SET DEFAULT), transitively.
+    /// Unwritten, they are empty, and their share of the restore deletes nothing; left out, the actions' statements would
+    /// mark them and cost a second check and restore (two round trips more for a test that inserted a parent row alone).
+    /// </summary>
+    public static List<TrackedTable> WithTablesDeletesReach(RestoreMode mode, IEnumerable<TrackedTable> dirty, TrackingModel model)
+    {
+        var tables = dirty.ToList();
+        if (mode == RestoreMode.ReplicationRole)
+        {
+            return tables;
+        }
+
+        var included = tables.Select(t => t.Oid).ToHashSet();
+        for (var i = 0; i < tables.Count; i++)
+        {
+            foreach (var oid in tables[i].DeletesReach)
+            {
+                if (model.Tables.TryGetValue(oid, out var reached) && reached.Baseline is null && included.Add(oid))
+                {
+                    tables.Add(reached);
+                }
+            }
+        }
+
+        return tables;
+    }
+
     public static RestorePlan Build(
         RestoreMode mode,
         IReadOnlyCollection<TrackedTable> tables,

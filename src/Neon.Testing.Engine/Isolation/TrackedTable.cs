@@ -32,6 +32,12 @@ internal sealed class TrackedTable
     /// <summary>Tracked tables referencing this one (self-references excluded).</summary>
     public HashSet<uint> Children { get; } = [];
 
+    /// <summary>
+    /// Tracked tables a delete here writes through their foreign keys (ON DELETE CASCADE, SET NULL, SET DEFAULT), even when
+    /// no row of theirs references the deleted one: the statement runs, and their tracking marks them.
+    /// </summary>
+    public HashSet<uint> DeletesReach { get; } = [];
+
     /// <summary>A table outside tracking references this one, so it cannot be truncated alone.</summary>
     public bool ReferencedFromOutside { get; set; }
 

@@ -146,6 +146,10 @@ internal sealed class TrackingModel
             {
                 tables[child].Parents.Add(parent);
                 tables[parent].Children.Add(child);
+                if (reader.GetChar(2) is 'c' or 'n' or 'd')
+                {
+                    tables[parent].DeletesReach.Add(child);
+                }
             }
         }
 

@@ -115,6 +115,33 @@ public sealed class ChangeTrackerTests
     [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
+    public async Task Reset_RunsOneCheck_WhenDeletingAnInsertedParentCascadesToEmptyTables(bool asOwner)
+    {
+        // orders and order_line reference customer and orders with ON DELETE CASCADE: deleting the inserted customer runs
+        // their cascades (deleting nothing), which a restore with foreign-key triggers on must not take for new writes.
+        await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
+        await using var tracker = await db.AttachAsync(cancellationToken: Token);
+        var baseline = await db.SnapshotAsync(Token);
+        await tracker.ResetAsync(Token);
+
+        var checks = tracker.ChecksRun;
+        await db.ExecuteAsync("INSERT INTO app.customer (name, country) VALUES ('Cy', 'DE');", Token);
+        var result = await tracker.ResetAsync(Token);
+
+        Assert.AreEqual(ResetKind.Restored, result.Kind, result.Reason);
+        Assert.AreEqual(1, tracker.ChecksRun - checks, $"check statements: {result.Reason}");
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+
+        // A cascade that does delete rows: an order and its line inserted with their customer go with it.
+        await db.ExecuteAsync("INSERT INTO app.customer (name, country) VALUES ('Di', 'FR'); INSERT INTO app.orders (customer_id, total) SELECT id, 3 FROM app.customer WHERE name = 'Di';", Token);
+        await db.ExecuteAsync("INSERT INTO app.order_line SELECT id, 'y', 1 FROM app.orders;", Token);
+        Assert.AreEqual(ResetKind.Restored, (await tracker.ResetAsync(Token)).Kind);
+        AssertSame(baseline, await db.SnapshotAsync(Token));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
     public async Task Reset_RemovesInsertedRows_AndRewindsTheirSequences(bool asOwner)
     {
         await using var db = await IsolationDatabase.CreateAsync(ShopSchema.Sql, asOwner, cancellationToken: Token);
