@@ -128,17 +128,18 @@ foreach (var strategy in strategies)
 async Task<(double Elapsed, long Turns, IReadOnlyList<string> Differences)> MeasureAsync(IIsolationStrategy strategy, Scenario scenario, int iteration, LatencyProxy? proxy)
 {
     var prelude = Array.Empty<string>() as IReadOnlyList<string>;
-    if (scenario == Scenario.CleanAfterSeed)
+
+    // The test before, whose reset is not timed (a leak it leaves is counted): one that changed a seed row, or one that
+    // wrote nothing (a check that trusts a quiet counter must still find the next test's writes).
+    Scenario? before = scenario switch
     {
-        // The previous test changed a seed row; its reset is not timed, but a leak it leaves is counted here.
-        await strategy.RunTestAsync(Scenario.SeedChange, Math.Abs(iteration), token);
-        await strategy.IsolateAsync(token);
-        prelude = await strategy.VerifyAsync(token);
-    }
-    else if (scenario == Scenario.TwoTablesAfterClean)
+        Scenario.CleanAfterSeed => Scenario.SeedChange,
+        Scenario.TwoTablesAfterClean => Scenario.Clean,
+        _ => null,
+    };
+    if (before is { } previous)
     {
-        // The previous test wrote nothing: a check that trusts a quiet counter must still find this test's writes.
-        await strategy.RunTestAsync(Scenario.Clean, Math.Abs(iteration), token);
+        await strategy.RunTestAsync(previous, Math.Abs(iteration), token);
         await strategy.IsolateAsync(token);
         prelude = await strategy.VerifyAsync(token);
     }

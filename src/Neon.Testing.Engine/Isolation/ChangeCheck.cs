@@ -97,7 +97,7 @@ internal sealed class ChangeCheck : IAsyncDisposable
     /// </summary>
     private static string CheckSql(SchemaChangeDetection detection)
     {
-        var changes = $"CASE WHEN NOT $3 OR x.v <> $2 THEN {TrackingSql.CallChanges} END";
+        var changes = $"CASE WHEN NOT $3 OR x.v <> $2 THEN {TrackingSql.CallChanges("$1", "x.v", "$2", "$4")} END";
         return detection == SchemaChangeDetection.EventTrigger
             ? $"SELECT x.v, 0::int8, NULL::int8, NULL::text, NULL::text, {changes} FROM (SELECT {TrackingSql.ReadActivity} AS v OFFSET 0) x"
             : $"""

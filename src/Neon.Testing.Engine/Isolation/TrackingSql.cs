@@ -211,8 +211,9 @@ internal static class TrackingSql
         END $neon$;
         """;
 
-    /// <summary>Calls the installed <see cref="ChangesFunction"/> with the check's parameters ($1, x.v, $2, $4).</summary>
-    public static readonly string CallChanges = $"{Sql.Ours("changes")}($1, x.v, $2, $4)";
+    /// <summary>Calls the installed <see cref="ChangesFunction"/> with these SQL expressions as its arguments.</summary>
+    public static string CallChanges(string database, string activity, string last, string alwaysSequences) =>
+        $"{Sql.Ours("changes")}({database}, {activity}, {last}, {alwaysSequences})";
 
     /// <summary>The activity counter's value (0 when never bumped); it reads the sequence outside any transaction's view.</summary>
     public static readonly string ReadActivity = $"coalesce(pg_catalog.pg_sequence_last_value({Sql.Literal(Sql.Ours("activity"))}::regclass), 0)";
