@@ -539,6 +539,63 @@ public sealed class TestDatabaseSessionTests
     }
 
     [TestMethod]
+    public async Task Serial_ConcurrentIsolatedTestsTakeTurnsOnOneBranch_EachStartingClean()
+    {
+        var token = TestContext.CancellationToken;
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(s => s[NeonSettings.ConcurrentTests] = "Serial"), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var first = await session.BeginTestAsync(TestIsolation.Isolated, "Tests.First", token);
+            await Database.ExecuteAsync(first.ConnectionString, "INSERT INTO customers (name) VALUES ('written by the first')", token);
+
+            var second = session.BeginTestAsync(TestIsolation.Isolated, "Tests.Second", token);
+            await Task.Delay(300, token);
+            Assert.IsFalse(second.IsCompleted, "the second test waits while the first holds the one branch");
+
+            await session.EndTestAsync(first, token);
+            var turn = await second.WaitAsync(TimeSpan.FromSeconds(60), token);
+            Assert.AreSame(first.Branch, turn.Branch, "serial tests take turns on one branch");
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(turn.ConnectionString, "SELECT count(*) FROM customers", token), "the first test's row was restored before the second's turn");
+            Assert.AreEqual(1, session.IsolatedBranchCount);
+            Assert.AreEqual(1L, session.Statistics.TurnsWaited);
+            Assert.IsTrue(session.Statistics.TurnWaitTime >= TimeSpan.FromMilliseconds(250), session.Statistics.TurnWaitTime.ToString());
+            await session.EndTestAsync(turn, token);
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
+    public async Task Serial_TestsOfOnePerClassClassRunTogether_AnotherClassWaitsForThemAndStartsClean()
+    {
+        var token = TestContext.CancellationToken;
+        string? template;
+        await using (var session = await TestDatabaseSession.StartAsync(Options(s => s[NeonSettings.ConcurrentTests] = "Serial"), NullLogger.Instance, token))
+        {
+            template = session.TemplateName;
+            var one = await session.BeginTestAsync(TestIsolation.PerClass, "Tests.ClassA", token);
+            var two = await session.BeginTestAsync(TestIsolation.PerClass, "Tests.ClassA", token).WaitAsync(TimeSpan.FromSeconds(60), token);
+            Assert.AreSame(one.Branch, two.Branch, "tests of one PerClass class share its branch");
+            await Database.ExecuteAsync(one.ConnectionString, "INSERT INTO customers (name) VALUES ('class A')", token);
+
+            var other = session.BeginTestAsync(TestIsolation.Isolated, "Tests.ClassB", token);
+            await session.EndTestAsync(one, token);
+            await Task.Delay(200, token);
+            Assert.IsFalse(other.IsCompleted, "another class's test waits while a test of class A still runs");
+
+            await session.EndTestAsync(two, token);
+            var turn = await other.WaitAsync(TimeSpan.FromSeconds(60), token);
+            Assert.AreSame(one.Branch, turn.Branch);
+            Assert.AreEqual(2L, await Database.ScalarAsync<long>(turn.ConnectionString, "SELECT count(*) FROM customers", token), "class A's rows were restored before the other class's turn");
+            Assert.AreEqual(1, session.IsolatedBranchCount);
+            await session.EndTestAsync(turn, token);
+        }
+
+        await DeleteTemplateAsync(template);
+    }
+
+    [TestMethod]
     public async Task FullReset_OfOneBranch_KeepsAnotherBranchsPooledConnections_AndTheNextTestMeetsNoDeadOne()
     {
         var token = TestContext.CancellationToken;

@@ -47,7 +47,8 @@ public sealed class AdapterSampleTests
     [TestMethod]
     public async Task XunitParallelCollections_EachIsolatedTestGetsItsOwnBranch()
     {
-        var run = await Samples.RunAsync(Samples.Xunit, ["--filter-trait", "Category=parallel", "--parallel", "collections", "--parallel-algorithm", "aggressive"]);
+        var run = await Samples.RunAsync(Samples.Xunit, ["--filter-trait", "Category=parallel", "--parallel", "collections", "--parallel-algorithm", "aggressive"],
+            new Dictionary<string, string?> { ["NEON_CONCURRENT_TESTS"] = "Branches" });
 
         Assert.AreEqual(0, run.ExitCode, run.Output);
         Assert.AreEqual(6, run.Outcomes.Count(o => o.Value == "passed"), run.Output);

@@ -120,6 +120,12 @@ public static class NeonSettingCatalog
         "Isolated|ReadOnly|Shared|PerClass|Transaction. Level of tests without an isolation attribute.", "`Isolated`",
         () => TestIsolation.Isolated, (v, _) => Enum<TestIsolation>(v), (o, v) => o with { Isolation = v });
 
+    /// <summary>What isolated tests running at the same time get.</summary>
+    public static NeonSetting<ConcurrentTests> ConcurrentTests { get; } = new(
+        NeonSettings.ConcurrentTests, "NEON_CONCURRENT_TESTS", "neon-concurrent-tests", "NEON1022",
+        "Auto|Branches|Serial. Isolated tests the framework runs at once: Branches gives each its own branch (read NeonDatabase.ConnectionString), Serial makes them take turns on the branch NeonEnvVar names; Auto is Serial when the test code names NeonEnvVar.", "`Auto`",
+        () => Engine.ConcurrentTests.Auto, (v, _) => Enum<ConcurrentTests>(v), (o, v) => o with { ConcurrentTests = v });
+
     /// <summary>Existing server for Local: may hold a password, so secret.</summary>
     public static NeonSetting<string?> LocalConnectionString { get; } = new(
         NeonSettings.LocalConnectionString, "NEON_LOCAL_CONNECTION_STRING", null, "NEON1016",
@@ -148,7 +154,7 @@ public static class NeonSettingCatalog
     public static IReadOnlyList<NeonSetting> All { get; } =
     [
         Enabled, Provider, ProjectId, ApiKey, ParentBranch, Database, Role, KeepBranches, KeepFailedBranches, BranchExpiry, EnvVar,
-        ConnectionStringName, Migrations, MigrationCommand, MigrationInputs, DbContext, MigrationCacheExpiry, Isolation, LocalConnectionString,
+        ConnectionStringName, Migrations, MigrationCommand, MigrationInputs, DbContext, MigrationCacheExpiry, Isolation, ConcurrentTests, LocalConnectionString,
         LocalDataDirectory, ApiUrl, WorkingDirectory,
     ];
 

@@ -65,6 +65,9 @@ public static class NeonSettings
     /// <summary><c>NeonIsolation</c>: default isolation level.</summary>
     public const string Isolation = "NeonIsolation";
 
+    /// <summary><c>NeonConcurrentTests</c>: Auto, Branches or Serial.</summary>
+    public const string ConcurrentTests = "NeonConcurrentTests";
+
     /// <summary><c>NeonLocalConnectionString</c>: secret-bearing.</summary>
     public const string LocalConnectionString = "NeonLocalConnectionString";
 

@@ -66,6 +66,9 @@ public sealed partial record NeonTestingOptions
     /// <summary>Default isolation level for tests that do not pick one.</summary>
     public TestIsolation Isolation { get; init; } = NeonSettingCatalog.Isolation.Default;
 
+    /// <summary>What isolated tests that run at the same time get; <see cref="Engine.ConcurrentTests.Auto"/> is resolved by the host, which reads the test assembly.</summary>
+    public ConcurrentTests ConcurrentTests { get; init; } = NeonSettingCatalog.ConcurrentTests.Default;
+
     /// <summary>Existing server for the Local provider (needs CREATEDB); embedded cluster when empty.</summary>
     public string? LocalConnectionString { get; init; } = NeonSettingCatalog.LocalConnectionString.Default;
 
@@ -87,5 +90,5 @@ public sealed partial record NeonTestingOptions
     public override string ToString() =>
         $"Provider={ResolvedProvider}, ProjectId={ProjectId ?? "-"}, ApiKey={(string.IsNullOrEmpty(ApiKey) ? "unset" : "set")}, " +
         $"Database={Database}, Role={Role}, KeepBranches={KeepBranches}, KeepFailedBranches={KeepFailedBranches}, BranchExpiry={BranchExpiry.TotalSeconds}s, " +
-        $"EnvVar={EnvVar}, Isolation={Isolation}, Migrations={Migrations ?? MigrationCommand ?? DbContext ?? "-"}";
+        $"EnvVar={EnvVar}, Isolation={Isolation}, ConcurrentTests={ConcurrentTests}, Migrations={Migrations ?? MigrationCommand ?? DbContext ?? "-"}";
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Neon.Testing.Engine.Isolation;
 using Npgsql;
 
@@ -7,16 +8,22 @@ namespace Neon.Testing.Engine.Session;
 /// The session's one pool of isolated branches: a free branch for each test that needs one (the primary
 /// first), a new branch only when every branch is busy (one per concurrently running test), and a
 /// <see cref="TestIsolation.PerClass"/> binding that keeps a branch for one class until another test needs it.
+/// With <paramref name="serial"/> (<see cref="ConcurrentTests.Serial"/>) there is one branch, the primary, and a test
+/// that finds it busy waits for its turn instead of getting another.
 /// </summary>
 internal sealed class IsolatedBranchPool(
     Func<int, bool, IsolatedBranchPool, CancellationToken, Task<IsolatedBranchLease>> create,
     SessionStatistics statistics,
-    BranchConnectionPools connectionPools)
+    BranchConnectionPools connectionPools,
+    bool serial = false)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<IsolatedBranchLease> _branches = [];
     private readonly Dictionary<string, IsolatedBranchLease> _byDatabase = new(StringComparer.Ordinal);
     private int _lastNumber;
+
+    // Completed (and replaced) whenever a branch's last test ends; serial tests waiting for their turn wait for it (guarded by _gate).
+    private TaskCompletionSource _turnEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // The branch PrepareAsync is making, which a test that finds no free branch waits for instead of making its own (guarded by _branches).
     private Task<IsolatedBranchLease>? _preparing;
@@ -52,65 +59,97 @@ internal sealed class IsolatedBranchPool(
     /// <summary>
     /// Takes a branch for one test: the one bound to <paramref name="perClass"/> when given and bound, else a
     /// free one, else the branch of a PerClass class none of whose tests runs (restored first), else a new one.
+    /// Serial: the one branch, once no other test (or only tests of the same PerClass class) runs on it; unless
+    /// <paramref name="canWaitForTurn"/> is false, when a busy branch means a branch of the test's own, as without Serial.
     /// </summary>
-    public async Task<IsolatedBranchLease> TakeAsync(string? perClass, CancellationToken cancellationToken)
+    public async Task<IsolatedBranchLease> TakeAsync(string? perClass, bool canWaitForTurn, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        long? waitStarted = null;
+        while (true)
         {
-            List<IsolatedBranchLease> branches;
-            lock (_branches)
+            Task turn;
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                branches = [.. _branches];
-            }
-
-            var taken = perClass is not null ? branches.FirstOrDefault(b => b.BoundClass == perClass) : null;
-            taken ??= branches.Where(b => b.IsFree).OrderByDescending(b => b.IsPrimary).FirstOrDefault();
-            if (taken is null && branches.Where(b => b.Running == 0 && b.BoundClass is not null).OrderByDescending(b => b.IsPrimary).FirstOrDefault() is { } finishedClass)
-            {
-                // A PerClass class is done with this branch (no test of it runs): its changes are restored below.
-                finishedClass.BoundClass = null;
-                taken = finishedClass;
-            }
-
-            if (taken is null && Preparing() is { } preparing)
-            {
-                // A branch made ahead for this very moment: wait for it rather than make another beside it.
-                try
+                List<IsolatedBranchLease> branches;
+                lock (_branches)
                 {
-                    var prepared = await preparing.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    taken = prepared.IsFree ? prepared : null;
+                    branches = [.. _branches];
                 }
-                catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+
+                var shared = serial ? branches.OrderByDescending(b => b.IsPrimary).FirstOrDefault() : null;
+                if (shared is null || shared.Running == 0 || (perClass is not null && shared.BoundClass == perClass))
                 {
-                    // PrepareAsync reports its own failure; this test makes its branch below.
-                    _ = e;
+                    if (waitStarted is { } started)
+                    {
+                        statistics.RecordTurnWaited(Stopwatch.GetElapsedTime(started));
+                    }
+
+                    return await TakeUnderGateAsync(shared is null ? branches : [shared], perClass, cancellationToken).ConfigureAwait(false);
                 }
-            }
 
-            // Created under the gate: concurrent tests of one PerClass class must end up on the same branch.
-            taken ??= await CreateAsync(primary: false, cancellationToken).ConfigureAwait(false);
-            if (taken.BoundClass is null && taken.Dirty)
+                if (!canWaitForTurn)
+                {
+                    statistics.RecordTurnSkipped();
+                    return await TakeUnderGateAsync(branches, perClass, cancellationToken).ConfigureAwait(false);
+                }
+
+                waitStarted ??= Stopwatch.GetTimestamp();
+                turn = _turnEnded.Task;
+            }
+            finally
             {
-                // Changes no test's end restored (a finished PerClass class's, or writes made while the branch was free,
-                // see IsolatedBranchLease.MarkChangedWhileFree): restored for the next owner.
-                await ResetAsync(taken, cancellationToken).ConfigureAwait(false);
-                taken.Dirty = false;
+                _gate.Release();
             }
 
-            taken.Running++;
-            if (perClass is not null)
-            {
-                taken.BoundClass = perClass;
-                taken.Dirty = true;
-            }
-
-            return taken;
+            await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        finally
+    }
+
+    private async Task<IsolatedBranchLease> TakeUnderGateAsync(List<IsolatedBranchLease> branches, string? perClass, CancellationToken cancellationToken)
+    {
+        var taken = perClass is not null ? branches.FirstOrDefault(b => b.BoundClass == perClass) : null;
+        taken ??= branches.Where(b => b.IsFree).OrderByDescending(b => b.IsPrimary).FirstOrDefault();
+        if (taken is null && branches.Where(b => b.Running == 0 && b.BoundClass is not null).OrderByDescending(b => b.IsPrimary).FirstOrDefault() is { } finishedClass)
         {
-            _gate.Release();
+            // A PerClass class is done with this branch (no test of it runs): its changes are restored below.
+            finishedClass.BoundClass = null;
+            taken = finishedClass;
         }
+
+        if (taken is null && Preparing() is { } preparing)
+        {
+            // A branch made ahead for this very moment: wait for it rather than make another beside it.
+            try
+            {
+                var prepared = await preparing.WaitAsync(cancellationToken).ConfigureAwait(false);
+                taken = prepared.IsFree ? prepared : null;
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+            {
+                // PrepareAsync reports its own failure; this test makes its branch below.
+                _ = e;
+            }
+        }
+
+        // Created under the gate: concurrent tests of one PerClass class must end up on the same branch.
+        taken ??= await CreateAsync(primary: false, cancellationToken).ConfigureAwait(false);
+        if (taken.BoundClass is null && taken.Dirty)
+        {
+            // Changes no test's end restored (a finished PerClass class's, or writes made while the branch was free,
+            // see IsolatedBranchLease.MarkChangedWhileFree): restored for the next owner.
+            await ResetAsync(taken, cancellationToken).ConfigureAwait(false);
+            taken.Dirty = false;
+        }
+
+        taken.Running++;
+        if (perClass is not null)
+        {
+            taken.BoundClass = perClass;
+            taken.Dirty = true;
+        }
+
+        return taken;
     }
 
     /// <summary>One test less on <paramref name="lease"/>'s branch (a PerClass binding stays).</summary>
@@ -120,6 +159,11 @@ internal sealed class IsolatedBranchPool(
         try
         {
             lease.Running--;
+            if (lease.Running == 0)
+            {
+                _turnEnded.TrySetResult();
+                _turnEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
         }
         finally
         {

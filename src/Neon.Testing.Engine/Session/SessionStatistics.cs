@@ -21,6 +21,9 @@ public sealed class SessionStatistics
     private long _isolationTicks;
     private long _branchesFromSpares;
     private long _branchesSpared;
+    private long _turnsWaited;
+    private long _turnWaitTicks;
+    private long _turnsSkipped;
     private Func<long> _apiCalls = () => 0;
 
     /// <summary>Provider name (<c>Local</c>, <c>Neon</c>).</summary>
@@ -84,6 +87,15 @@ public sealed class SessionStatistics
     /// <summary>Remote API calls made by the provider so far.</summary>
     public long ApiCalls => _apiCalls();
 
+    /// <summary>Isolated tests that waited for another to end before they could start (<see cref="ConcurrentTests.Serial"/>).</summary>
+    public long TurnsWaited => Interlocked.Read(ref _turnsWaited);
+
+    /// <summary>Wall time those tests waited, in all.</summary>
+    public TimeSpan TurnWaitTime => TimeSpan.FromTicks(Interlocked.Read(ref _turnWaitTicks));
+
+    /// <summary>Serial tests that found the branch busy but could not wait (their host's thread may be the one the running test needs), and got a branch of their own.</summary>
+    public long TurnsSkipped => Interlocked.Read(ref _turnsSkipped);
+
     /// <summary>Tests seen per isolation level.</summary>
     public IReadOnlyDictionary<TestIsolation, int> TestsByLevel => _testsByLevel;
 
@@ -120,6 +132,14 @@ public sealed class SessionStatistics
 
     internal void RecordBranchSpared() => Interlocked.Increment(ref _branchesSpared);
 
+    internal void RecordTurnSkipped() => Interlocked.Increment(ref _turnsSkipped);
+
+    internal void RecordTurnWaited(TimeSpan waited)
+    {
+        Interlocked.Increment(ref _turnsWaited);
+        Interlocked.Add(ref _turnWaitTicks, waited.Ticks);
+    }
+
     internal void RecordSetupPhase(string phase, TimeSpan elapsed) => _setupPhases.Enqueue(new(phase, elapsed));
 
     internal void RecordWarning(string warning) => _warnings.Enqueue(warning);
@@ -148,6 +168,9 @@ public sealed class SessionStatistics
         ["resets_full"] = ResetsFull,
         ["isolation_ms"] = Math.Round(IsolationTime.TotalMilliseconds, 1),
         ["api_calls"] = ApiCalls,
+        ["turns_waited"] = TurnsWaited,
+        ["turn_wait_ms"] = Math.Round(TurnWaitTime.TotalMilliseconds, 1),
+        ["turns_skipped"] = TurnsSkipped,
         ["warnings"] = _warnings.ToArray(),
         ["tests_by_level"] = _testsByLevel.ToDictionary(p => p.Key.ToString(), p => p.Value),
     }, new JsonSerializerOptions { WriteIndented = true });

@@ -55,7 +55,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         _gitBranch = BranchNames.DetectGitBranch(options.WorkingDirectory);
         Statistics.Provider = provider.Name;
         Statistics.CountApiCallsOf(provider);
-        _pool = new IsolatedBranchPool(CreateIsolatedBranchAsync, Statistics, _connectionPools);
+        _pool = new IsolatedBranchPool(CreateIsolatedBranchAsync, Statistics, _connectionPools, serial: options.ConcurrentTests == ConcurrentTests.Serial);
         _connectionPools.Cleared += args => BranchConnectionsReset?.Invoke(this, args);
     }
 
@@ -350,6 +350,11 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     public async Task<TestDatabase> BeginTestAsync(TestIsolation level, string testClass, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testClass);
+
+        // A caller on a synchronization context may be blocking one of its few threads on this (the framework hooks do; xUnit's
+        // aggressive algorithm runs tests on such a context), and the running test may need that thread to end: a Serial test
+        // called there never waits for its turn but gets a branch of its own (SessionStatistics.TurnsSkipped).
+        var canWaitForTurn = SynchronizationContext.Current is null;
         Statistics.RecordTest(level);
         switch (level)
         {
@@ -358,7 +363,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
                 return await OpenUnresetAsync(level, cancellationToken).ConfigureAwait(false);
             default:
                 var perClass = level == TestIsolation.PerClass ? testClass : null;
-                var lease = await TakeIsolatedBranchAsync(perClass, cancellationToken).ConfigureAwait(false);
+                var lease = await TakeIsolatedBranchAsync(perClass, canWaitForTurn, cancellationToken).ConfigureAwait(false);
                 OuterTransaction? transaction = null;
                 if (level == TestIsolation.Transaction)
                 {
@@ -459,7 +464,7 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// </summary>
     public async Task<IsolatedBranchLease> AcquireIsolatedBranchAsync(CancellationToken cancellationToken = default)
     {
-        var lease = await TakeIsolatedBranchAsync(perClass: null, cancellationToken).ConfigureAwait(false);
+        var lease = await TakeIsolatedBranchAsync(perClass: null, canWaitForTurn: true, cancellationToken).ConfigureAwait(false);
         lease.MarkLeased();
         return lease;
     }
@@ -471,12 +476,18 @@ public sealed class TestDatabaseSession : IAsyncDisposable
     /// Makes isolated branches in the background until the session has <paramref name="total"/> (the primary one
     /// included), for a suite that runs that many tests at once: they find their branches ready instead of each
     /// waiting for a new one when they start together. A test that needs a branch while one is being made waits for it.
+    /// A <see cref="ConcurrentTests.Serial"/> session holds one branch: nothing is made ahead.
     /// </summary>
     /// <param name="total">Isolated branches the session should hold, worked out in the background (it may read the test
     /// assembly); at most 16 are made ahead.</param>
     public void PrepareIsolatedBranches(Func<int> total)
     {
         ArgumentNullException.ThrowIfNull(total);
+        if (Options.ConcurrentTests == ConcurrentTests.Serial)
+        {
+            return;
+        }
+
         Prepare("isolated branches ahead of parallel tests", async stop =>
         {
             var branches = Math.Min(total(), 16);
@@ -742,10 +753,10 @@ public sealed class TestDatabaseSession : IAsyncDisposable
         return new TestDatabase(level, lease.ConnectionString, lease.Branch.Name, null, null, null);
     }
 
-    private async Task<IsolatedBranchLease> TakeIsolatedBranchAsync(string? perClass, CancellationToken cancellationToken)
+    private async Task<IsolatedBranchLease> TakeIsolatedBranchAsync(string? perClass, bool canWaitForTurn, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var lease = await _pool.TakeAsync(perClass, cancellationToken).ConfigureAwait(false);
+        var lease = await _pool.TakeAsync(perClass, canWaitForTurn, cancellationToken).ConfigureAwait(false);
         try
         {
             await lease.WhenTrackedAsync(cancellationToken).ConfigureAwait(false);

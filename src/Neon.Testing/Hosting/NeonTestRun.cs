@@ -47,6 +47,9 @@ public sealed class NeonTestRun : IAsyncDisposable
     /// <summary>Level of tests that name none: the assembly's attribute, else <c>NeonIsolation</c>.</summary>
     public TestIsolation DefaultLevel { get; }
 
+    /// <summary>Isolated tests take turns on one branch because the test code reads <see cref="NeonTestingOptions.EnvVar"/> (<c>NeonConcurrentTests=Auto</c>).</summary>
+    internal bool SerialByTestCode { get; private init; }
+
     /// <summary>What the environment variables hold for the whole process (holds a password: never log it).</summary>
     public string DefaultConnectionString { get; private set; } = "";
 
@@ -55,6 +58,9 @@ public sealed class NeonTestRun : IAsyncDisposable
 
     /// <summary>Wall time tests waited for their connection before and their reset after.</summary>
     public TimeSpan BracketTime => _counters.BracketTime;
+
+    /// <summary><see cref="BracketTime"/> less the time serial tests waited for their turn: what isolating itself took.</summary>
+    internal TimeSpan IsolatingTime => TimeSpan.FromTicks(Math.Max(0, BracketTime.Ticks - Session.Statistics.TurnWaitTime.Ticks));
 
     /// <summary>Tests failed because they used another running test's isolated branch.</summary>
     public int SharingViolations => _counters.SharingViolations;
@@ -95,6 +101,15 @@ public sealed class NeonTestRun : IAsyncDisposable
             }
 
             var resolved = options();
+            var serialByCode = false;
+            if (resolved.ConcurrentTests == ConcurrentTests.Auto)
+            {
+                // The environment variable names one branch for the whole process: when the test code reads it, isolated
+                // tests the framework runs at once take turns on that branch, where a branch of their own would go unseen.
+                serialByCode = EnvVarReference.IsIn(testAssembly, resolved.EnvVar);
+                resolved = resolved with { ConcurrentTests = serialByCode ? ConcurrentTests.Serial : ConcurrentTests.Branches };
+            }
+
             var started = Stopwatch.GetTimestamp();
 
             // What the session starts in the background from here (the primary branch's tracking, branches made ahead
@@ -103,7 +118,7 @@ public sealed class NeonTestRun : IAsyncDisposable
             var source = MigrationSources.Find(resolved, testAssembly, logger);
             var session = await TestDatabaseSession.StartAsync(resolved, source, logger, cancellationToken).ConfigureAwait(false);
             var defaultLevel = IsolationResolver.ForAssembly(testAssembly) ?? resolved.Isolation;
-            var run = new NeonTestRun(session, host, defaultLevel) { TestAssemblyName = testAssembly?.GetName().Name };
+            var run = new NeonTestRun(session, host, defaultLevel) { TestAssemblyName = testAssembly?.GetName().Name, SerialByTestCode = serialByCode };
             try
             {
                 var database = await session.OpenDefaultDatabaseAsync(defaultLevel, cancellationToken).ConfigureAwait(false);
@@ -148,6 +163,7 @@ public sealed class NeonTestRun : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
+            // Called before any await: the engine sees the hook's synchronization context (see TestDatabaseSession.BeginTestAsync).
             var database = await Session.BeginTestAsync(level, test.ClassKey, cancellationToken).ConfigureAwait(false);
             var scope = new TestScope(test, level, database, started);
             _running.Add(scope, running =>

@@ -49,8 +49,18 @@ public static class RunSummary
         builder.Append(CultureInfo.InvariantCulture, $"  tests by level: {(levels.Length == 0 ? "none" : levels)}").AppendLine();
         builder.Append(CultureInfo.InvariantCulture, $"  resets: {resetsPerformed} performed ({Number(stats.ResetsRestored)} restored, {Number(stats.ResetsFull)} full), {Number(stats.ResetsClean)} skipped clean");
         var tests = stats.TestsByLevel.Values.Sum();
-        var perTest = tests == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({run.BracketTime.TotalMilliseconds / tests:0.0} ms per test)");
-        builder.Append(CultureInfo.InvariantCulture, $"; isolating took {run.BracketTime.TotalMilliseconds:0} ms{perTest}; API calls {Number(stats.ApiCalls)}");
+        var perTest = tests == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({run.IsolatingTime.TotalMilliseconds / tests:0.0} ms per test)");
+        builder.Append(CultureInfo.InvariantCulture, $"; isolating took {run.IsolatingTime.TotalMilliseconds:0} ms{perTest}; API calls {Number(stats.ApiCalls)}");
+        if (stats.TurnsWaited > 0)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  {TurnsTaken(run)}");
+        }
+
+        if (stats.TurnsSkipped > 0)
+        {
+            builder.AppendLine().Append(CultureInfo.InvariantCulture, $"  warning: {TurnsSkipped(run)}");
+        }
+
         if (stats.BranchesLeft.Count > 0)
         {
             // A failed cleanup must be said out loud: the counts alone ("created 3, deleted 1") were easy to miss.
@@ -80,6 +90,24 @@ public static class RunSummary
         return builder.ToString();
     }
 
+    /// <summary>Why isolated tests waited for each other, and how to run them at once.</summary>
+    private static string TurnsTaken(NeonTestRun run)
+    {
+        var stats = run.Session.Statistics;
+        var why = run.SerialByTestCode
+            ? $"the test code reads {run.Options.EnvVar}, which names one branch for the whole process"
+            : $"{Engine.NeonSettings.ConcurrentTests}=Serial";
+        var fix = run.SerialByTestCode
+            ? $"read NeonDatabase.ConnectionString instead of {run.Options.EnvVar} and set {Engine.NeonSettings.ConcurrentTests}=Branches"
+            : $"read NeonDatabase.ConnectionString and set {Engine.NeonSettings.ConcurrentTests}=Branches";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"isolated tests took turns on one branch ({Number(stats.TurnsWaited)} waited for the one before, {stats.TurnWaitTime.TotalMilliseconds:0} ms in all) because {why}; to run them at once, each on a branch of its own, {fix}");
+    }
+
+    /// <summary>Why serial tests got branches of their own after all.</summary>
+    private static string TurnsSkipped(NeonTestRun run) => string.Create(CultureInfo.InvariantCulture,
+        $"{Number(run.Session.Statistics.TurnsSkipped)} isolated test(s) started while another ran and could not wait for their turn: their framework runs them on a synchronization context (xUnit's aggressive parallel algorithm), where waiting could deadlock. They got branches of their own, which {run.Options.EnvVar} does not name; use xUnit's conservative algorithm (the default), or read NeonDatabase.ConnectionString");
+
     /// <summary>
     /// The same numbers as a Markdown block for a CI job's summary page (GitHub Actions'
     /// <c>GITHUB_STEP_SUMMARY</c>). Holds no connection string, password or key.
@@ -100,7 +128,17 @@ public static class RunSummary
         Row("session start", string.Create(CultureInfo.InvariantCulture, $"{run.Startup.TotalMilliseconds:0} ms"));
         Row("tests by level", levels.Length == 0 ? "none" : levels);
         Row("resets", string.Create(CultureInfo.InvariantCulture, $"{Number(stats.ResetsRestored)} restored, {Number(stats.ResetsFull)} full, {Number(stats.ResetsClean)} clean"));
-        Row("isolation", tests == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{run.BracketTime.TotalMilliseconds / tests:0.0} ms per test"));
+        Row("isolation", tests == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{run.IsolatingTime.TotalMilliseconds / tests:0.0} ms per test"));
+        if (stats.TurnsWaited > 0)
+        {
+            Row("concurrent tests", TurnsTaken(run));
+        }
+
+        if (stats.TurnsSkipped > 0)
+        {
+            Row("warning", TurnsSkipped(run));
+        }
+
         Row("Neon API calls", Number(stats.ApiCalls).ToString(CultureInfo.InvariantCulture));
         foreach (var kept in stats.BranchesKept)
         {
@@ -200,7 +238,12 @@ public static class RunSummary
             }
 
             json.WriteEndObject();
-            json.WriteNumber("isolationMs", Math.Round(run.BracketTime.TotalMilliseconds, 1));
+            json.WriteNumber("isolationMs", Math.Round(run.IsolatingTime.TotalMilliseconds, 1));
+            json.WriteString("concurrentTests", run.Options.ConcurrentTests.ToString());
+            json.WriteBoolean("serialByTestCode", run.SerialByTestCode);
+            json.WriteNumber("turnsWaited", Number(stats.TurnsWaited));
+            json.WriteNumber("turnWaitMs", Math.Round(stats.TurnWaitTime.TotalMilliseconds, 1));
+            json.WriteNumber("turnsSkipped", Number(stats.TurnsSkipped));
             json.WriteNumber("resetMs", Math.Round(stats.IsolationTime.TotalMilliseconds, 1));
             json.WriteNumber("apiCalls", Number(stats.ApiCalls));
             json.WriteNumber("isolatedBranches", run.IsolatedBranches);

@@ -36,6 +36,7 @@ public sealed class NeonSettingCatalogTests
         [NeonSettings.DbContext] = "App DbContext;",
         [NeonSettings.MigrationCacheExpiry] = "later",
         [NeonSettings.Isolation] = "Sometimes",
+        [NeonSettings.ConcurrentTests] = "Parallel",
         [NeonSettings.LocalConnectionString] = $"Host=x;Password={Hunter};Bogus Key=1",
         [NeonSettings.LocalDataDirectory] = Path.Combine(AFile.Value, "cluster"),
         [NeonSettings.ApiUrl] = "ftp://example",

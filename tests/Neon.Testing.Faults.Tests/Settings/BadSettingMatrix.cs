@@ -33,11 +33,11 @@ internal static class BadSettingMatrix
                 yield return ("wrong type", "2");
                 yield return ("wrong type", "yes please");
                 break;
-            case NeonSetting<ProviderKind> or NeonSetting<TestIsolation>:
-                yield return ("unknown enum", setting == NeonSettingCatalog.Provider ? "Cloud" : "Sometimes");
+            case NeonSetting<ProviderKind> or NeonSetting<TestIsolation> or NeonSetting<ConcurrentTests>:
+                yield return ("unknown enum", setting == NeonSettingCatalog.Provider ? "Cloud" : setting == NeonSettingCatalog.ConcurrentTests ? "Parallel" : "Sometimes");
                 yield return ("unknown enum", "7");
                 yield return ("unknown enum", "-1");
-                yield return ("unknown enum", setting == NeonSettingCatalog.Provider ? "Neon,Local" : "Isolated,Shared");
+                yield return ("unknown enum", setting == NeonSettingCatalog.Provider ? "Neon,Local" : setting == NeonSettingCatalog.ConcurrentTests ? "Branches,Serial" : "Isolated,Shared");
                 break;
             case NeonSetting<int>:
                 yield return ("wrong type", "three");

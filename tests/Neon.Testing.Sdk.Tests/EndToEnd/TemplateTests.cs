@@ -9,10 +9,12 @@ namespace Neon.Testing.Sdk.Tests.EndToEnd;
 [TestClass]
 public sealed class TemplateTests
 {
-    private static readonly Dictionary<string, string?> UseApi = new() { ["E2E_USE_API"] = "1" };
+    // The tests read NeonDatabase.ConnectionString and run at once, each on a branch of its own. (Their code names
+    // DATABASE_URL too, for the runs without the variable: NeonConcurrentTests=Auto would make them take turns.)
+    private static readonly Dictionary<string, string?> UseApi = new() { ["E2E_USE_API"] = "1", ["NEON_CONCURRENT_TESTS"] = "Branches" };
 
     [TestMethod]
-    public async Task MSTestTemplate_OnVSTest_GivesEachParallelTestItsOwnDatabase_AndFailsDatabaseUrlReadersOnce()
+    public async Task MSTestTemplate_OnVSTest_GivesEachParallelTestItsOwnDatabase_DatabaseUrlReadersTakeTurns_OrOnBranchesFailOnce()
     {
         // The template's MSTestSettings.cs runs methods in parallel: tests read NeonDatabase.ConnectionString.
         await using var project = await TemplateProject.CreateAsync("mstest", "TplMSTest", TemplateProject.MSTestTests());
@@ -25,8 +27,16 @@ public sealed class TemplateTests
         Assert.IsTrue(File.Exists(Path.Combine(project.Directory, "bin", "Debug", "net10.0", "TestResults", "neon-testing-summary.TplMSTest.json")), "the summary was not written");
         CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray(), "the run left branches behind");
 
-        // The same tests reading DATABASE_URL while others run: each overlapping one fails once, with the message once.
-        var shared = await project.DotNetAsync(["test", "--no-build"]);
+        // The same tests reading DATABASE_URL, as the quick start writes them: the template's parallel methods take turns
+        // on the branch it names (NeonConcurrentTests=Auto sees the name in the test code), and all pass.
+        var turns = await project.DotNetAsync(["test", "--no-build"]);
+        Assert.AreEqual(0, turns.ExitCode, turns.ToString());
+        Assert.AreEqual((0, 4, 4), TemplateProject.Totals(turns.Output), turns.Output);
+        StringAssert.Contains(turns.Output, "isolated tests took turns on one branch");
+        CollectionAssert.AreEqual(Array.Empty<string>(), (await project.LeftoversAsync()).ToArray(), "the run left branches behind");
+
+        // Told to give each its own branch, DATABASE_URL readers that overlap fail once each, with the message once.
+        var shared = await project.DotNetAsync(["test", "--no-build"], new Dictionary<string, string?> { ["NEON_CONCURRENT_TESTS"] = "Branches" });
         var (failed, passed, total) = TemplateProject.Totals(shared.Output);
         Assert.AreEqual(4, total, shared.Output);
         Assert.AreEqual(4, failed + passed, shared.Output);
