@@ -4,7 +4,7 @@ namespace Neon.Testing.Engine.Isolation;
 internal static class TrackingSql
 {
     /// <summary>Bumped whenever the installed objects change shape; an older installation is rebuilt.</summary>
-    public const int Version = 8;
+    public const int Version = 9;
 
     /// <summary>Serialises concurrent installs into one database ("neon" in ASCII).</summary>
     public const long InstallLockKey = 0x6E656F6E_7472616B;
@@ -132,13 +132,15 @@ internal static class TrackingSql
     /// taken. Any schema change inserts, updates or deletes such a row: an insert or update leaves a fresh row (its xid is at
     /// least that xmin), a delete lowers the count. So an unchanged count with no fresh row proves the fingerprint unchanged.
     /// A superset of what the fingerprint covers (temporary objects, our schema): when the stamp moves, the fingerprint decides.
-    /// Plain counts over index-free filters, with no hashing or sorting: a fraction of the fingerprint's cost.
+    /// pg_attribute's system-column rows (attnum below 1: six per table, sequence or toast table, often half its rows) are
+    /// left out: the fingerprint does not read them, and they come and go only with their relation's pg_class row.
+    /// Plain counts over simple filters, with no hashing or sorting: a fraction of the fingerprint's cost.
     /// </summary>
     public static string CatalogStamp(string xmin) => $"""
         SELECT count(*) || ':' || count(*) FILTER (WHERE pg_catalog.age(s.x) <= (SELECT pg_catalog.age({xmin}::text::xid))) FROM (
           SELECT n.xmin AS x FROM pg_catalog.pg_namespace n
           UNION ALL SELECT c.xmin FROM pg_catalog.pg_class c WHERE c.oid >= 16384
-          UNION ALL SELECT a.xmin FROM pg_catalog.pg_attribute a WHERE a.attrelid >= 16384
+          UNION ALL SELECT a.xmin FROM pg_catalog.pg_attribute a WHERE a.attrelid >= 16384 AND a.attnum > 0
           UNION ALL SELECT d.xmin FROM pg_catalog.pg_attrdef d WHERE d.oid >= 16384
           UNION ALL SELECT k.xmin FROM pg_catalog.pg_constraint k WHERE k.oid >= 16384
           UNION ALL SELECT i.xmin FROM pg_catalog.pg_index i WHERE i.indexrelid >= 16384
