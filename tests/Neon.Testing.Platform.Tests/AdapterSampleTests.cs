@@ -55,4 +55,19 @@ public sealed class AdapterSampleTests
         Assert.IsGreaterThan(0, run.RequiredSummary.GetProperty("concurrentIsolatedTests").GetInt32(), "the tests did not overlap, so this proves nothing");
         Assert.AreEqual(0, run.RequiredSummary.GetProperty("sharingViolations").GetInt32());
     }
+
+    [TestMethod]
+    public async Task XunitAggressiveAlgorithm_SerialTestsNeverWaitOnItsThreads_TheyGetBranchesOfTheirOwn()
+    {
+        // The sample reads DATABASE_URL, so the session is Serial; but xUnit's aggressive algorithm runs tests on a few
+        // threads of its own, where a test waiting for another could hold the thread that one needs to end.
+        var run = await Samples.RunAsync(Samples.Xunit, ["--filter-trait", "Category=parallel", "--parallel", "collections", "--parallel-algorithm", "aggressive", "--max-threads", "2"]);
+
+        Assert.AreEqual(0, run.ExitCode, run.Output);
+        Assert.AreEqual(6, run.Outcomes.Count(o => o.Value == "passed"), run.Output);
+        Assert.AreEqual("Serial", run.RequiredSummary.GetProperty("concurrentTests").GetString());
+        Assert.IsGreaterThan(0, run.RequiredSummary.GetProperty("turnsSkipped").GetInt32(), "the tests did not overlap, so this proves nothing: " + run.Output);
+        Assert.AreEqual(0, run.RequiredSummary.GetProperty("turnsWaited").GetInt32(), run.Output);
+        StringAssert.Contains(run.Output, "could not wait for their turn");
+    }
 }

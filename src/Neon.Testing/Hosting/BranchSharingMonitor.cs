@@ -80,5 +80,7 @@ internal sealed class BranchSharingMonitor : IDisposable
             ? $"Neon.Testing: '{scope.Test.DisplayName}' ran at the same time as '{scope.OverlapWith ?? "another isolated test"}' and used that test's isolated branch ({database}), "
             : $"Neon.Testing: '{scope.Test.DisplayName}' used an isolated branch that is not its own ({database}; its test had ended, and it is restored before its next one), ") +
         $"most likely through {_run.Options.EnvVar}, which names one branch for the whole process. Each concurrent isolated test has its own branch: " +
-        $"read it from Neon.Testing.NeonDatabase.ConnectionString, or set {Engine.NeonSettings.ConcurrentTests}=Serial (isolated tests then take turns on the one branch).";
+        (_run.Options.ConcurrentTests == Engine.ConcurrentTests.Serial
+            ? "read it from Neon.Testing.NeonDatabase.ConnectionString, or let isolated tests take turns on the one branch: this one could not wait for its turn, because its framework runs it on a synchronization context (xUnit's aggressive parallel algorithm) where waiting could deadlock; use xUnit's conservative algorithm (the default)."
+            : $"read it from Neon.Testing.NeonDatabase.ConnectionString, or set {Engine.NeonSettings.ConcurrentTests}=Serial (isolated tests then take turns on the one branch).");
 }
