@@ -81,6 +81,12 @@ public sealed class MSTestSampleTests
         Assert.AreEqual(8 + 2 + 1, resets.GetProperty("performed").GetInt32() + resets.GetProperty("skippedClean").GetInt32());
         StringAssert.Contains(run.Output, "Neon.Testing: Local provider");
         StringAssert.Contains(run.Output, "tests by level: Isolated 8, ReadOnly 2, Shared 2, PerClass 2, Transaction 2");
+
+        // What the first test paid once is said apart from the per-test cost after it.
+        var isolating = run.RequiredSummary.GetProperty("isolationMs").GetDouble();
+        var first = run.RequiredSummary.GetProperty("firstTestIsolationMs").GetDouble();
+        Assert.IsTrue(first > 0 && first <= isolating, $"first test {first} ms of {isolating} ms");
+        StringAssert.Matches(run.SummaryText ?? "(no text summary written)", new System.Text.RegularExpressions.Regex(@"isolating took \d+ ms \(the first test \d+ ms, one-time start-up included; then \d+\.\d ms per test\)"));
     }
 
     [TestMethod]

@@ -59,6 +59,9 @@ public sealed class NeonTestRun : IAsyncDisposable
     /// <summary>Wall time tests waited for their connection before and their reset after.</summary>
     public TimeSpan BracketTime => _counters.BracketTime;
 
+    /// <summary>The part of <see cref="IsolatingTime"/> spent on the run's first test: one-time costs (attaching change tracking, compiling the reset).</summary>
+    internal TimeSpan FirstTestIsolatingTime => _counters.FirstTestTime;
+
     /// <summary><see cref="BracketTime"/> less the time serial tests waited for their turn: what isolating itself took.</summary>
     internal TimeSpan IsolatingTime => TimeSpan.FromTicks(Math.Max(0, BracketTime.Ticks - Session.Statistics.TurnWaitTime.Ticks));
 
@@ -161,11 +164,12 @@ public sealed class NeonTestRun : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(test);
         BranchSharingMonitor.MarkOwnWork();
         var started = Stopwatch.GetTimestamp();
+        var first = _counters.ClaimFirstTest();
         try
         {
             // Called before any await: the engine sees the hook's synchronization context (see TestDatabaseSession.BeginTestAsync).
             var database = await Session.BeginTestAsync(level, test.ClassKey, cancellationToken).ConfigureAwait(false);
-            var scope = new TestScope(test, level, database, started);
+            var scope = new TestScope(test, level, database, started) { IsFirst = first };
             _running.Add(scope, running =>
             {
                 if (database.OnOwnBranch)
@@ -181,6 +185,7 @@ public sealed class NeonTestRun : IAsyncDisposable
         {
             var failed = new TestScope(test, level, null, started)
             {
+                IsFirst = first,
                 PreparationError = $"Neon.Testing could not prepare the {level} database for '{test.DisplayName}': {e.Message}",
             };
             _running.Add(failed);
@@ -188,7 +193,7 @@ public sealed class NeonTestRun : IAsyncDisposable
         }
         finally
         {
-            _counters.AddBracketTime(started);
+            _counters.AddBracketTime(started, first);
         }
     }
 
@@ -220,7 +225,7 @@ public sealed class NeonTestRun : IAsyncDisposable
         }
         finally
         {
-            _counters.AddBracketTime(started);
+            _counters.AddBracketTime(started, scope.IsFirst);
         }
     }
 

@@ -6,6 +6,8 @@ namespace Neon.Testing.Hosting;
 internal sealed class RunCounters
 {
     private long _bracketTicks;
+    private long _firstTestTicks;
+    private int _firstTestClaimed;
     private int _sharingViolations;
     private int _concurrentIsolated;
 
@@ -15,7 +17,21 @@ internal sealed class RunCounters
 
     public int ConcurrentIsolated => Volatile.Read(ref _concurrentIsolated);
 
-    public void AddBracketTime(long startedTimestamp) => Interlocked.Add(ref _bracketTicks, Stopwatch.GetTimestamp() - startedTimestamp);
+    /// <summary>The part of <see cref="BracketTime"/> spent on the run's first test, which pays one-time costs (attaching change tracking, compiling the reset).</summary>
+    public TimeSpan FirstTestTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _firstTestTicks));
+
+    /// <summary>True for the first caller only: the run's first test.</summary>
+    public bool ClaimFirstTest() => Interlocked.Exchange(ref _firstTestClaimed, 1) == 0;
+
+    public void AddBracketTime(long startedTimestamp, bool firstTest)
+    {
+        var elapsed = Stopwatch.GetTimestamp() - startedTimestamp;
+        Interlocked.Add(ref _bracketTicks, elapsed);
+        if (firstTest)
+        {
+            Interlocked.Add(ref _firstTestTicks, elapsed);
+        }
+    }
 
     public void RecordSharingViolation() => Interlocked.Increment(ref _sharingViolations);
 

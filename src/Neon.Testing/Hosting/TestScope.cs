@@ -33,6 +33,9 @@ public sealed class TestScope
 
     internal long StartedTimestamp { get; }
 
+    /// <summary>The run's first test, whose bracket pays the one-time costs (see <see cref="RunCounters.FirstTestTime"/>).</summary>
+    internal bool IsFirst { get; init; }
+
     /// <summary>The test's code asked <see cref="NeonDatabase"/> for its connection (so it did not rely on the environment variable).</summary>
     internal bool AskedForConnection { get; set; }
 
